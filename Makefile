@@ -1,0 +1,46 @@
+# Polyglot Ninja executable course: set up, build the book, run the tests.
+# Every target installs what it needs first (a venv in .venv, node_modules).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup book lab test exercises lint grade-demo clean
+
+setup: $(STAMP) node_modules/.installed
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## make book: build the HTML book into _build/html (warnings are errors)
+book: setup
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@echo "Open _build/html/index.html in your browser."
+
+## make lab: open JupyterLab on the course
+lab: setup
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1
+
+## make test: every test — helpers, checks, notebooks (nbval), book build, headless browser
+test: setup
+	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+		--nbval-cell-timeout=300 tests notebooks solutions
+
+## make exercises: regenerate exercises/ from solutions/
+exercises: setup
+	$(PY) -m course.exercises
+
+lint: setup
+	$(VENV)/bin/ruff check course tests
+	$(VENV)/bin/ruff format --check course tests
+
+clean:
+	rm -rf _build .jupyter_cache

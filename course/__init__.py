@@ -1,0 +1,13 @@
+"""Infrastructure for the Polyglot Ninja executable course.
+
+The notebooks import these small helpers so that each lesson can stay about
+its own topic: starting local servers, measuring memory and time, running
+Node.js cells, and giving feedback on exercises.
+"""
+
+from pathlib import Path
+
+ROOT: Path = Path(__file__).resolve().parent.parent
+"""The repository root (where ``node_modules`` and the notebooks live)."""
+
+__all__ = ["ROOT"]

@@ -1,0 +1,226 @@
+"""Grade learners' exercise notebooks: ``python -m course.grade NOTEBOOK...``.
+
+Each notebook is executed from top to bottom in a fresh kernel (in its own
+folder, errors allowed so that one broken cell does not hide the answers after
+it), with ``COURSE_OUTCOMES`` pointing at a file where every ``qN.check()``
+call records its verdict. The last verdict of each question counts; a question
+whose check never ran scores nothing and is reported as "not run". A notebook
+cell that runs longer than ``--timeout`` seconds is interrupted (the rest of
+the notebook still runs), and a notebook that still has not finished after five
+times that is stopped; verdicts recorded before either are kept.
+
+    python -m course.grade submissions/*.ipynb --json grades.json --csv grades.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course.checks import CHAPTERS, OUTCOMES_ENV, chapter_questions
+
+NOTEBOOK_FACTOR = 5
+SYMBOLS = {"correct": "✓", "incorrect": "✗", "not_attempted": "–", "not_run": "·"}
+LEGEND = "✓ correct   ✗ incorrect   – not attempted   · not run"
+
+
+class GradingError(ValueError):
+    """A notebook cannot be graded (not a notebook, unknown chapter …)."""
+
+
+@dataclass
+class Verdict:
+    status: str
+    message: str = ""
+
+
+@dataclass
+class Report:
+    """The grade of one notebook."""
+
+    notebook: str
+    chapter: str
+    questions: dict[str, Verdict]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return sum(verdict.status == "correct" for verdict in self.questions.values())
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)
+
+
+def chapter_of(path: Path, notebook: nbformat.NotebookNode) -> str:
+    """The chapter module for ``notebook``: from its metadata, else its file name."""
+    source = notebook.metadata.get("course", {}).get("generated_from", "")
+    for candidate in (Path(source).name, path.name):
+        match = re.match(r"(\d\d)-", candidate)
+        if match and match.group(1) in CHAPTERS:
+            return CHAPTERS[match.group(1)]
+    raise GradingError(
+        f"{path}: cannot tell which chapter this is (no course metadata, and the file name "
+        f"does not start with one of {', '.join(sorted(CHAPTERS))}-). Pass --chapter NAME."
+    )
+
+
+_RUNNER = """
+import sys, nbformat
+from nbclient import NotebookClient
+path, folder, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
+nb = nbformat.read(path, as_version=4)
+client = NotebookClient(nb, timeout=limit, interrupt_on_timeout=True, allow_errors=True,
+                        kernel_name="python3", resources={"metadata": {"path": folder}})
+client.execute()
+for number, cell in enumerate(nb.cells, start=1):
+    for out in cell.get("outputs", []):
+        if out.get("output_type") != "error":
+            continue
+        if out["ename"] == "KeyboardInterrupt":
+            print(f"cell {number} ran longer than {limit:g} s and was interrupted")
+        else:
+            print(f"cell {number} raised {out['ename']}: {out['evalue']}"[:200])
+"""
+
+
+def _execute(path: Path, outcomes: Path, cell_timeout: float) -> list[str]:
+    """Run the notebook in a child process; return the problems seen (errors, time-outs).
+
+    A cell running past ``cell_timeout`` is interrupted and the rest still
+    runs; a notebook still running after ``NOTEBOOK_FACTOR`` times that is
+    killed together with its kernel.
+    """
+    env = {**os.environ, OUTCOMES_ENV: str(outcomes)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", _RUNNER, str(path), str(path.parent.resolve()), str(cell_timeout)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    limit = cell_timeout * NOTEBOOK_FACTOR
+    try:
+        stdout, stderr = process.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        _kill_tree(process.pid)
+        process.communicate()
+        return [f"stopped after {limit:g} s: cells kept running even after being interrupted"]
+    problems = [line for line in stdout.splitlines() if line.strip()]
+    if process.returncode != 0:
+        last = (stderr.strip().splitlines() or ["(no message)"])[-1]
+        problems.append(f"could not be executed: {last}")
+    return problems
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and everything it started (the kernel runs in its own session)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    family = [parent, *parent.children(recursive=True)]
+    for process in family:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=5)
+
+
+def grade(path: Path, *, timeout: float = 120.0, chapter: str | None = None) -> Report:
+    """Execute one learner notebook and collect its verdicts."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as error:
+        raise GradingError(f"{path}: not a readable notebook ({error})") from error
+    chapter = chapter or chapter_of(path, notebook)
+    names = [question.name for question in chapter_questions(chapter)]
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
+        outcomes = Path(tmp) / "outcomes.jsonl"
+        outcomes.touch()
+        problems = _execute(path, outcomes, timeout)
+        verdicts = {name: Verdict("not_run") for name in names}
+        for line in outcomes.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record.get("chapter") == chapter and record.get("question") in verdicts:
+                verdicts[record["question"]] = Verdict(record["status"], record.get("message", ""))
+    return Report(str(path), chapter, verdicts, problems)
+
+
+def table(reports: list[Report]) -> str:
+    """A plain-text table: one row per notebook, one column per question."""
+    names = sorted({name for report in reports for name in report.questions}, key=lambda n: (len(n), n))
+    width = max([len("notebook")] + [len(report.notebook) for report in reports])
+    lines = [f"{'notebook':<{width}}  " + "  ".join(f"{n:>3}" for n in names) + "  score"]
+    for report in reports:
+        cells = [SYMBOLS[report.questions[n].status] if n in report.questions else " " for n in names]
+        lines.append(
+            f"{report.notebook:<{width}}  " + "  ".join(f"{c:>3}" for c in cells) + f"  {report.score}/{report.total}"
+        )
+    lines.append(LEGEND)
+    for report in reports:
+        for name, verdict in report.questions.items():
+            if verdict.status == "incorrect":
+                lines.append(f"{report.notebook} {name}: {verdict.message}")
+        lines.extend(f"{report.notebook}: {problem}" for problem in report.problems)
+    return "\n".join(lines)
+
+
+def write_json(reports: list[Report], path: Path) -> None:
+    data = [{**asdict(report), "score": report.score, "total": report.total} for report in reports]
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_csv(reports: list[Report], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["notebook", "chapter", "question", "status", "message"])
+        for report in reports:
+            for name, verdict in report.questions.items():
+                writer.writerow([report.notebook, report.chapter, name, verdict.status, verdict.message])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.grade", description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=Path, help="learners' exercise notebooks")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds a cell may run before it is interrupted (default 120); a notebook gets 5 times that",
+    )
+    parser.add_argument("--chapter", choices=sorted(CHAPTERS.values()), help="override the detected chapter")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument("--csv", type=Path, help="also write one row per question as CSV to this file")
+    args = parser.parse_args(argv)
+    reports: list[Report] = []
+    for path in args.notebooks:
+        try:
+            reports.append(grade(path, timeout=args.timeout, chapter=args.chapter))
+        except GradingError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    print(table(reports))
+    if args.json:
+        write_json(reports, args.json)
+    if args.csv:
+        write_csv(reports, args.csv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""course.exercises: solution blocks stripped, exercises/ in sync with solutions/."""
+
+import nbformat
+import pytest
+
+from course import ROOT
+from course.exercises import SolutionBlockError, exercise_from_solution, generate, strip_solutions
+
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+def test_python_block_becomes_a_placeholder_at_its_indentation():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\nprint('kept')"
+    stripped, found = strip_solutions(source)
+    assert found
+    assert stripped == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint('kept')"
+
+
+def test_javascript_block_becomes_a_throwing_placeholder():
+    source = "%%node\nfunction f(x) {\n  // ### BEGIN SOLUTION\n  return x + 1;\n  // ### END SOLUTION\n}"
+    stripped, found = strip_solutions(source)
+    assert found
+    assert "return x + 1" not in stripped
+    assert '  throw new Error("NotImplementedError: replace this line with your code");' in stripped
+
+
+def test_cell_without_markers_is_unchanged():
+    assert strip_solutions("x = 1\nprint(x)") == ("x = 1\nprint(x)", False)
+
+
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n### END SOLUTION", "without a BEGIN"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+    ],
+)
+def test_unbalanced_markers_are_reported_with_their_place(source, problem):
+    with pytest.raises(SolutionBlockError, match=problem):
+        strip_solutions(source, "demo.ipynb cell 3")
+
+
+def test_generated_exercise_has_no_outputs_and_no_hide_tag():
+    solution = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION")
+    cell.metadata["tags"] = ["hide-input"]
+    cell.outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    cell.execution_count = 4
+    solution.cells.append(cell)
+    exercise = exercise_from_solution(solution, "99-demo.ipynb")
+    generated = exercise.cells[0]
+    assert generated.outputs == [] and generated.execution_count is None
+    assert "tags" not in generated.metadata
+    assert exercise.metadata["course"]["generated_from"] == "solutions/99-demo.ipynb"
+    assert solution.cells[0].outputs  # the solution itself is untouched
+
+
+def test_exercises_are_in_sync_with_solutions():
+    assert SOLUTIONS, "no solution notebooks found"
+    assert generate(check=True) == [], "run `python -m course.exercises` and commit the result"
+
+
+@pytest.mark.parametrize("solution_path", SOLUTIONS, ids=lambda p: p.name)
+def test_exercise_holds_no_solution_line(solution_path):
+    solution = nbformat.read(solution_path, as_version=4)
+    exercise_text = (ROOT / "exercises" / solution_path.name).read_text(encoding="utf-8")
+    exercise = nbformat.reads(exercise_text, as_version=4)
+    exercise_sources = "\n".join(cell.source for cell in exercise.cells)
+    blocks = 0
+    for cell in solution.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "### BEGIN SOLUTION" in line:
+                inside, blocks = True, blocks + 1
+            elif "### END SOLUTION" in line:
+                inside = False
+            elif inside and len(line.strip()) > 12:
+                assert line not in exercise_sources.splitlines(), f"solution line leaked: {line!r}"
+    assert blocks >= 3, "each chapter has at least three questions with solution blocks"
+    assert all(not cell.get("outputs") for cell in exercise.cells if cell.cell_type == "code")

@@ -1,0 +1,89 @@
+"""python -m course.grade end to end: full marks, zero, crashes and hangs."""
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import psutil
+import pytest
+
+from course import ROOT
+from course.checks import chapter_questions
+from course.grade import grade
+
+SOLUTION = ROOT / "solutions" / "00-polyglot.ipynb"
+EXERCISE = ROOT / "exercises" / "00-polyglot.ipynb"
+TOTAL = len(chapter_questions("polyglot"))
+
+
+def learner_copy(tmp_path, name, insert_before_last_check=None):
+    """A learner's copy of the solved notebook, optionally with a cell inserted before the last check."""
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    if insert_before_last_check is not None:
+        last = max(i for i, cell in enumerate(notebook.cells) if f"q{TOTAL}.check()" in cell.source)
+        notebook.cells.insert(last, nbformat.v4.new_code_cell(insert_before_last_check))
+    path = tmp_path / name
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_command_line_grades_solution_full_and_exercise_zero(tmp_path):
+    out_json, out_csv = tmp_path / "grades.json", tmp_path / "grades.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "course.grade", str(SOLUTION), str(EXERCISE), "--json", str(out_json), "--csv", str(out_csv)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    solved, untouched = json.loads(out_json.read_text())
+    assert (solved["score"], solved["total"]) == (TOTAL, TOTAL)
+    assert untouched["score"] == 0 and untouched["total"] == TOTAL
+    assert {v["status"] for v in untouched["questions"].values()} == {"not_attempted"}
+    assert f"{TOTAL}/{TOTAL}" in done.stdout and f"0/{TOTAL}" in done.stdout
+    rows = out_csv.read_text().splitlines()
+    assert rows[0] == "notebook,chapter,question,status,message"
+    assert len(rows) == 1 + 2 * TOTAL
+
+
+def test_a_crashing_cell_does_not_hide_the_other_answers(tmp_path):
+    path = learner_copy(tmp_path, "00-polyglot-crash.ipynb", 'raise RuntimeError("boom")')
+    report = grade(path)
+    assert report.score == TOTAL
+    assert any("RuntimeError: boom" in problem for problem in report.problems)
+
+
+def test_a_hanging_cell_is_interrupted_and_the_rest_still_graded(tmp_path):
+    path = learner_copy(tmp_path, "00-polyglot-hang.ipynb", "while True:\n    pass")
+    report = grade(path, timeout=10)
+    assert report.score == TOTAL
+    assert any("ran longer than 10 s and was interrupted" in problem for problem in report.problems)
+    assert not psutil.Process().children(recursive=True), "grading left processes behind"
+
+
+def test_a_wrong_answer_is_reported_with_its_message(tmp_path):
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    first_check = next(i for i, cell in enumerate(notebook.cells) if "q1.check()" in cell.source)
+    notebook.cells[first_check].source = "q1.check(lambda *args, **kwargs: None)"
+    path = tmp_path / "00-polyglot-wrong.ipynb"
+    nbformat.write(notebook, path)
+    report = grade(path)
+    assert report.questions["q1"].status == "incorrect"
+    assert report.questions["q1"].message
+    assert report.score == TOTAL - 1
+
+
+def test_unknown_chapter_is_a_clear_error(tmp_path):
+    path = tmp_path / "homework.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    done = subprocess.run([sys.executable, "-m", "course.grade", str(path)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "cannot tell which chapter" in done.stderr and "--chapter" in done.stderr
+
+
+def test_not_a_notebook_is_a_clear_error(tmp_path):
+    path = tmp_path / "00-polyglot.ipynb"
+    path.write_text("not json")
+    with pytest.raises(ValueError, match="not a readable notebook"):
+        grade(path)

@@ -1,0 +1,32 @@
+"""course.measure: peak memory above a baseline, in a fresh process."""
+
+import pytest
+
+from course.measure import MeasureError, MiB, measure
+
+
+def test_allocation_is_measured_above_the_baseline():
+    result = measure("block = bytearray(100 * 1024 * 1024); result = len(block)")
+    assert 100 <= result.extra_mib < 110
+    assert result.result == 100 * MiB
+    assert result.seconds >= 0
+
+
+def test_setup_memory_is_not_counted():
+    result = measure("total = sum(range(10))", setup="big = bytearray(200 * 1024 * 1024)")
+    assert result.extra_mib < 10
+    assert result.baseline_bytes > 200 * MiB
+
+
+def test_a_failing_snippet_reports_its_error():
+    with pytest.raises(MeasureError, match="ZeroDivisionError"):
+        measure("1 / 0")
+
+
+def test_a_snippet_past_its_timeout_is_stopped():
+    with pytest.raises(MeasureError, match="longer than 1 s"):
+        measure("import time; time.sleep(30)", timeout=1)
+
+
+def test_non_json_results_come_back_as_repr():
+    assert measure("result = {1, 2}").result == "{1, 2}"

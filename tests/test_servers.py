@@ -1,0 +1,119 @@
+"""course.servers: free ports, real servers on loopback, clean stops, clear failures."""
+
+import sys
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from course import servers
+
+
+class Hello(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"hello"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_free_port_is_bindable_on_loopback():
+    port = servers.free_port()
+    assert 1024 <= port <= 65535
+    assert not servers.port_answers(port)
+
+
+def test_process_server_answers_then_stops():
+    port = servers.free_port()
+    cmd = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    with servers.start_process(cmd, port=port) as server:
+        assert server.url == f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(server.url + "/") as response:
+            assert response.status == 200
+        pid = server.process.pid
+    assert not server.running
+    assert not servers.port_answers(port)
+    with pytest.raises(ProcessLookupError):
+        import os
+
+        os.kill(pid, 0)
+
+
+def test_process_that_exits_early_is_reported_with_its_output():
+    port = servers.free_port()
+    cmd = [sys.executable, "-c", "import sys; print('config file missing'); sys.exit(3)"]
+    with pytest.raises(servers.ServerError) as error:
+        servers.start_process(cmd, port=port, timeout=5)
+    message = str(error.value)
+    assert "exited before it answered" in message
+    assert "config file missing" in message
+    assert sys.executable in message
+
+
+def test_process_that_never_listens_times_out_and_is_killed():
+    port = servers.free_port()
+    cmd = [sys.executable, "-c", "import time; print('still booting', flush=True); time.sleep(60)"]
+    started = time.monotonic()
+    with pytest.raises(servers.ServerError) as error:
+        servers.start_process(cmd, port=port, timeout=1)
+    assert time.monotonic() - started < 10
+    assert "nothing answered" in str(error.value)
+    assert "still booting" in str(error.value)
+    assert not list(servers._LIVE)
+
+
+def test_missing_program_says_what_to_install():
+    with pytest.raises(servers.ServerError, match="Is it installed"):
+        servers.start_process(["no-such-program-xyz"], port=servers.free_port())
+
+
+def test_thread_server_serves_on_a_chosen_free_port_and_stops():
+    with servers.start_thread(lambda addr: ThreadingHTTPServer(addr, Hello)) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(server.url) as response:
+            assert response.read() == b"hello"
+    assert not servers.port_answers(server.port)
+
+
+def test_stop_all_stops_everything_started():
+    port = servers.free_port()
+    process = servers.start_process([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], port=port)
+    thread = servers.start_thread(lambda addr: ThreadingHTTPServer(addr, Hello))
+    servers.stop_all()
+    assert not process.running
+    assert not servers.port_answers(port)
+    assert not servers.port_answers(thread.port)
+
+
+def test_children_die_with_their_parent(tmp_path):
+    """A kernel killed with SIGKILL does not get to run atexit: the child must still go."""
+    import os
+    import signal
+    import subprocess
+
+    port = servers.free_port()
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from course import servers\n"
+            f"servers.start_process([sys.executable, '-m', 'http.server', '{port}', '--bind', '127.0.0.1'], port={port})\n"
+            "print('up', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    assert parent.stdout.readline().strip() == "up"
+    assert servers.port_answers(port)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while servers.port_answers(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not servers.port_answers(port)
