@@ -23,8 +23,8 @@ import nbformat
 
 from course import ROOT
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?P<comment>#|//) ### BEGIN SOLUTION\s*$")
-END = re.compile(r"^[ \t]*(#|//) ### END SOLUTION\s*$")
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?P<comment>// )?### BEGIN SOLUTION\s*$")
+END = re.compile(r"^[ \t]*(// )?### END SOLUTION\s*$")
 HIDE = "hide-input"
 
 PLACEHOLDER = {
@@ -49,7 +49,7 @@ def strip_solutions(source: str, where: str = "cell") -> tuple[str, bool]:
                 raise SolutionBlockError(f"{where}, line {number}: BEGIN SOLUTION inside another solution block")
             inside = found = True
             indent = begin.group("indent")
-            out.extend(indent + text for text in PLACEHOLDER[begin.group("comment")])
+            out.extend(indent + text for text in PLACEHOLDER["//" if begin.group("comment") else "#"])
         elif END.match(line):
             if not inside:
                 raise SolutionBlockError(f"{where}, line {number}: END SOLUTION without a BEGIN SOLUTION")

@@ -26,6 +26,9 @@ NODE_MODULES = ROOT / "node_modules"
 class NodeMissing(RuntimeError):
     """Node.js is not installed or not on PATH."""
 
+    def _render_traceback_(self) -> list[str]:  # the message says what to do; a traceback would bury it
+        return [f"NodeMissing: {self}"]
+
 
 class NodeFailed(RuntimeError):
     """A JavaScript cell exited with a non-zero status."""
@@ -58,10 +61,16 @@ def run_node(source: str, *, stdin: str = "", timeout: float = 30.0) -> subproce
         script.write(source)
     try:
         return subprocess.run(
-            [node, script.name], input=stdin, capture_output=True, text=True, timeout=timeout, env=env
+            [node, script.name],
+            input=stdin,
+            capture_output=True,
+            encoding="utf-8",  # what Node writes everywhere; the locale's encoding (e.g. cp1252 on Windows) is not
+            errors="replace",
+            timeout=timeout,
+            env=env,
         )
     except subprocess.TimeoutExpired as error:
-        stdout = error.stdout.decode() if isinstance(error.stdout, bytes) else (error.stdout or "")
+        stdout = error.stdout.decode("utf-8", "replace") if isinstance(error.stdout, bytes) else (error.stdout or "")
         return subprocess.CompletedProcess(
             error.cmd, -9, stdout, f"stopped after {timeout:g} s (is it waiting forever?)"
         )

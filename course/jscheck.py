@@ -1,0 +1,119 @@
+"""Judge a learner's JavaScript answer by running it with Node.js against test cases.
+
+An exercise answered in a ``%%node --save NAME`` cell leaves its source in
+``NAME``. A check appends a *harness* to that source — JavaScript that calls the
+learner's function on each test case inside ``__case(label, () => ...)`` — runs
+the whole script with :func:`course.node.run_node`, and reads back one JSON
+line of results. This module builds that harness and turns what Node reports
+into the course's verdicts:
+
+- a case that throws ``NotImplementedError: ...`` (the exercise stub) →
+  :class:`~course.checks.NotAttempted`;
+- a syntax error, a crash before the cases ran, or a script that never ends →
+  :class:`~course.checks.Incorrect` with the first line of Node's error;
+- otherwise the :class:`JsCase` results, for the question to compare.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from course.checks import Incorrect, NotAttempted
+from course.node import run_node
+
+MARKER = "@@course-check@@"
+"""Prefix of the one stdout line that carries the harness's results."""
+
+_HARNESS = """
+;{{
+  const __results = [];
+  const __case = (label, thunk) => {{
+    try {{
+      const json = JSON.stringify(thunk());
+      __results.push(json === undefined ? {{ label, undefined: true }} : {{ label, json }});
+    }} catch (error) {{
+      const text = error instanceof Error ? `${{error.name}}: ${{error.message}}` : `threw ${{String(error)}}`;
+      __results.push({{ label, error: text }});
+    }}
+  }};
+  const __defined = typeof {name} === "function";
+  if (__defined) {{
+{body}
+  }}
+  console.log("{marker}" + JSON.stringify({{ defined: __defined, results: __results }}));
+}}
+"""
+
+_ERROR_LINE = re.compile(r"^(?:[A-Z]\w*)?Error\b.*$", re.MULTILINE)
+_WHERE = re.compile(r"^.*\.js:(\d+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class JsCase:
+    """What one test case produced: a JSON-decoded ``value``, ``undefined``, or an ``error`` line."""
+
+    label: str
+    value: Any = None
+    undefined: bool = False
+    error: str | None = None
+
+    def shown(self) -> str:
+        """The result as a JavaScript programmer would read it, for feedback messages."""
+        if self.error is not None:
+            return f"an exception, {self.error}"
+        return "undefined" if self.undefined else json.dumps(self.value)
+
+
+def harness(function_name: str, body: str) -> str:
+    """JavaScript to append to the learner's source: run ``body`` (``__case(...)`` calls) if the function exists."""
+    indented = "\n".join("    " + line for line in body.strip().splitlines())
+    return _HARNESS.format(name=function_name, body=indented, marker=MARKER)
+
+
+def run_cases(source: Any, function_name: str, body: str, *, timeout: float = 10.0) -> list[JsCase]:
+    """Run the learner's ``source`` plus the cases in ``body``; return each case's result.
+
+    Raises :class:`NotAttempted` when the stub's ``NotImplementedError`` is
+    thrown, and :class:`Incorrect` when the script cannot be tested (not a
+    string, syntax error, crash, endless loop, or ``function_name`` missing).
+    """
+    if not isinstance(source, str):
+        raise Incorrect(f"expected the JavaScript source saved by `%%node --save`, got {type(source).__name__}")
+    done = run_node(source + "\n" + harness(function_name, body), timeout=timeout)
+    payload = next((line for line in done.stdout.splitlines() if line.startswith(MARKER)), None)
+    if payload is None:
+        if "NotImplementedError" in done.stderr:
+            raise NotAttempted('replace the `throw new Error("NotImplementedError: ...")` line with your code.')
+        if done.returncode == -9:
+            raise Incorrect(f"your JavaScript did not finish within {timeout:g} s: is there an endless loop?")
+        if done.returncode == 0:
+            raise Incorrect(
+                f"your JavaScript stopped before `{function_name}` could be tested: does it call process.exit()?"
+            )
+        raise Incorrect(f"your JavaScript could not be run: {node_error(done.stderr, source)}")
+    report = json.loads(payload[len(MARKER) :])
+    if not report["defined"]:
+        raise Incorrect(f"your JavaScript does not define a function named `{function_name}`; keep the exercise's name")
+    cases = [
+        JsCase(r["label"], json.loads(r["json"]) if "json" in r else None, r.get("undefined", False), r.get("error"))
+        for r in report["results"]
+    ]
+    if any(case.error and "NotImplementedError" in case.error for case in cases):
+        raise NotAttempted('replace the `throw new Error("NotImplementedError: ...")` line with your code.')
+    return cases
+
+
+def node_error(stderr: str, source: str) -> str:
+    """The first ``...Error: ...`` line of Node's ``stderr``, with its line number when it is in ``source``."""
+    found = _ERROR_LINE.search(stderr)
+    message = found.group(0).strip() if found else (stderr.strip().splitlines() or ["no error message"])[-1]
+    where = _WHERE.search(stderr)
+    if where and int(where.group(1)) <= len(source.splitlines()):
+        message += f" (line {where.group(1)} of your cell)"
+    return message
+
+
+__all__ = ["MARKER", "JsCase", "harness", "node_error", "run_cases"]
