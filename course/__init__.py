@@ -10,4 +10,12 @@ from pathlib import Path
 ROOT: Path = Path(__file__).resolve().parent.parent
 """The repository root (where ``node_modules`` and the notebooks live)."""
 
-__all__ = ["ROOT"]
+
+class SetupProblem(RuntimeError):
+    """Something is missing from the learner's machine (not a mistake in their code).
+
+    Exercise checks let these through instead of calling the answer incorrect.
+    """
+
+
+__all__ = ["ROOT", "SetupProblem"]

@@ -18,12 +18,12 @@ import sys
 import tempfile
 from typing import Any
 
-from course import ROOT
+from course import ROOT, SetupProblem
 
 NODE_MODULES = ROOT / "node_modules"
 
 
-class NodeMissing(RuntimeError):
+class NodeMissing(SetupProblem):
     """Node.js is not installed or not on PATH."""
 
     def _render_traceback_(self) -> list[str]:  # the message says what to do; a traceback would bury it

@@ -189,7 +189,11 @@ def test_page_renders_in_chromium(page, html, site, chromium, tmp_path):
 
 
 def test_every_notebook_is_in_the_table_of_contents():
-    on_disk = {str(p.relative_to(ROOT).with_suffix("")) for d in ("notebooks", "exercises", "solutions") for p in (ROOT / d).glob("*.ipynb")}
+    on_disk = {
+        str(p.relative_to(ROOT).with_suffix(""))
+        for d in ("notebooks", "exercises", "solutions")
+        for p in (ROOT / d).glob("*.ipynb")
+    }
     assert on_disk <= set(PAGES), f"not in _toc.yml: {sorted(on_disk - set(PAGES))}"
     assert all((ROOT / f"{page}.md").exists() or (ROOT / f"{page}.ipynb").exists() for page in PAGES)
 

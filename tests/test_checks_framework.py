@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from course.checks import CHAPTERS, MISSING, OUTCOMES_ENV, Incorrect, Question, call, chapter_questions, expect_equal
 
 
@@ -96,3 +98,13 @@ def test_every_registered_chapter_has_numbered_questions():
         for question in found:
             assert question.chapter == module
             assert question.hint_text.strip() and question.solution_code.strip()
+
+
+def test_a_missing_tool_is_not_blamed_on_the_answer():
+    from course import SetupProblem
+
+    def needs_node(x):
+        raise SetupProblem("Node.js was not found on PATH")
+
+    with pytest.raises(SetupProblem, match="Node.js"):
+        q1.evaluate(needs_node)

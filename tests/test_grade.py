@@ -31,7 +31,17 @@ def learner_copy(tmp_path, name, insert_before_last_check=None):
 def test_command_line_grades_solution_full_and_exercise_zero(tmp_path):
     out_json, out_csv = tmp_path / "grades.json", tmp_path / "grades.csv"
     done = subprocess.run(
-        [sys.executable, "-m", "course.grade", str(SOLUTION), str(EXERCISE), "--json", str(out_json), "--csv", str(out_csv)],
+        [
+            sys.executable,
+            "-m",
+            "course.grade",
+            str(SOLUTION),
+            str(EXERCISE),
+            "--json",
+            str(out_json),
+            "--csv",
+            str(out_csv),
+        ],
         capture_output=True,
         text=True,
         timeout=600,

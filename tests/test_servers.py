@@ -102,7 +102,8 @@ def test_children_die_with_their_parent(tmp_path):
             sys.executable,
             "-c",
             "import sys, time; from course import servers\n"
-            f"servers.start_process([sys.executable, '-m', 'http.server', '{port}', '--bind', '127.0.0.1'], port={port})\n"
+            f"command = [sys.executable, '-m', 'http.server', '{port}', '--bind', '127.0.0.1']\n"
+            f"servers.start_process(command, port={port})\n"
             "print('up', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Literal
 
+from course import SetupProblem
+
 OUTCOMES_ENV = "COURSE_OUTCOMES"
 
 Status = Literal["correct", "incorrect", "not_attempted"]
@@ -116,6 +118,8 @@ class Question:
             return self._outcome("not_attempted", "replace `raise NotImplementedError()` with your code.")
         except Incorrect as reason:
             return self._outcome("incorrect", str(reason))
+        except SetupProblem:
+            raise  # the machine lacks something: say so, don't blame the answer
         except Exception as error:  # learner code may raise anything: explain, don't dump a traceback
             return self._outcome("incorrect", f"your code raised {describe_error(error)}")
         return self._outcome("correct")
