@@ -63,6 +63,29 @@ def make_class_accepts_anything(name: str, bases: tuple[type, ...], defaults: di
     return type(name, bases, {**defaults, "__init__": __init__})
 
 
+def make_class_hasattr_guard(name: str, bases: tuple[type, ...], defaults: dict[str, Any]) -> type:
+    """Treats anything the class has (inherited methods too) as a field."""
+
+    def __init__(self: Any, **overrides: Any) -> None:
+        for key, value in overrides.items():
+            if not hasattr(type(self), key):
+                raise TypeError(key)
+            setattr(self, key, value)
+
+    return type(name, bases, {**defaults, "__init__": __init__})
+
+
+def make_class_positional_too(name: str, bases: tuple[type, ...], defaults: dict[str, Any]) -> type:
+    def __init__(self: Any, *values: Any, **overrides: Any) -> None:
+        overrides.update(zip(defaults, values, strict=False))
+        for key, value in overrides.items():
+            if key not in defaults:
+                raise TypeError(key)
+            setattr(self, key, value)
+
+    return type(name, bases, {**defaults, "__init__": __init__})
+
+
 def make_class_stub(name: str, bases: tuple[type, ...], defaults: dict[str, Any]) -> type:
     raise NotImplementedError()
 
@@ -76,6 +99,8 @@ def test_q1_wrong_answers_are_explained() -> None:
     incorrect(q1.evaluate(make_class_sets_on_class), "on the instance (self), not on the class")
     incorrect(q1.evaluate(make_class_mutates_defaults), "changed the defaults dict", "['__init__']")
     incorrect(q1.evaluate(make_class_accepts_anything), "Point(z=1)", "should raise TypeError")
+    incorrect(q1.evaluate(make_class_hasattr_guard), "Square(describe='flat')", "should raise TypeError")
+    incorrect(q1.evaluate(make_class_positional_too), "Point(3)", "keyword only")
     incorrect(q1.evaluate("Point"), "should be a function")
 
 
@@ -122,6 +147,15 @@ class FinalVagueMessage(type):
         return super().__new__(mcls, name, bases, namespace, **kwargs)
 
 
+class FinalNamesFirstBase(type):
+    """Names the first base, which is not always the final one."""
+
+    def __new__(mcls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
+        if any(isinstance(base, FinalNamesFirstBase) for base in bases):
+            raise TypeError(f"{bases[0].__name__} is final")
+        return super().__new__(mcls, name, bases, namespace, **kwargs)
+
+
 def final_as_function(name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
     return type(name, bases, namespace)
 
@@ -140,6 +174,7 @@ def test_q2_wrong_answers_are_explained() -> None:
     incorrect(q2.evaluate(FinalAlwaysRaises), "class Money(metaclass=FinalMeta) raised", "final class itself")
     incorrect(q2.evaluate(FinalFirstBaseOnly), "class Mixed(Printable, Money)", "succeeded")
     incorrect(q2.evaluate(FinalVagueMessage), "should name the final class 'Money'")
+    incorrect(q2.evaluate(FinalNamesFirstBase), "class Mixed(Printable, Money)", "'Printable is final'")
     incorrect(q2.evaluate(final_as_function), "should be a metaclass")
     incorrect(q2.evaluate(type), "class Cheap(Money)", "succeeded")
 
@@ -232,6 +267,20 @@ def plugin_replaces_then_complains() -> type:
     return Plugin
 
 
+def plugin_without_super() -> type:
+    """Never calls super().__init_subclass__, so another base's hook is skipped."""
+
+    class Plugin:
+        registry: dict[str, type] = {}
+
+        def __init_subclass__(cls, *, key: str, **kwargs: Any) -> None:
+            if key in Plugin.registry:
+                raise ValueError(f"plugin key {key!r} is taken")
+            Plugin.registry[key] = cls
+
+    return Plugin
+
+
 def plugin_stub() -> type:
     class Plugin:
         registry: dict[str, type] = {}
@@ -261,6 +310,7 @@ def test_q3_wrong_answers_are_explained() -> None:
     assert overwriting.registry == {}  # the check removed its classes even though the answer was wrong
     incorrect(q3.evaluate(plugin_replaces_then_complains()), "a refused duplicate replaced CheckCsv")
     incorrect(q3.evaluate(plugin_rebinds_registry()), "got None", "CheckCsv got a registry dict of its own")
+    incorrect(q3.evaluate(plugin_without_super()), "Audited, should run once", "super().__init_subclass__(**kwargs)")
     incorrect(q3.evaluate(object()), "should be a class")
 
 
@@ -332,6 +382,29 @@ class RequireHasattr(type):
                 raise TypeError(f"{name} is missing: {', '.join(missing)}")
 
 
+class RequireSkipsWhenNoBases(type):
+    """Treats 'has no bases' as 'is the root', so a root with an ordinary base is checked."""
+
+    def __init__(cls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(name, bases, namespace, **kwargs)
+        if bases:
+            missing = [m for m in cls.required_methods if not callable(getattr(cls, m, None))]
+            if missing:
+                raise TypeError(f"{name} is missing: {', '.join(missing)}")
+
+
+class RequireChildrenOnly(type):
+    """Checks only the root's direct subclasses, never their subclasses."""
+
+    def __init__(cls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(name, bases, namespace, **kwargs)
+        roots = [b for b in bases if isinstance(b, RequireChildrenOnly) and type(b.__base__) is not RequireChildrenOnly]
+        if roots:
+            missing = [m for m in cls.required_methods if not callable(getattr(cls, m, None))]
+            if missing:
+                raise TypeError(f"{name} is missing: {', '.join(missing)}")
+
+
 class RequireStub(type):
     def __init__(cls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(name, bases, namespace, **kwargs)
@@ -351,6 +424,8 @@ def test_q4_correct() -> None:
         (RequireChecksRoot, ("class Storage(metaclass=RequireMethods)", "not itself checked")),
         (RequireOwnNamespaceOnly, ("class Backup(Disk)", "inherited methods count")),
         (RequireHasattr, ("class Placeholder(Storage) with save = None", "succeeded")),
+        (RequireSkipsWhenNoBases, ("class Tagged(Named, metaclass=RequireMethods)", "ordinary base classes")),
+        (RequireChildrenOnly, ("class Broken(Disk) with save = None", "succeeded")),
         (lambda name, bases, namespace: type(name, bases, namespace), ("should be a metaclass",)),
     ],
 )

@@ -105,6 +105,7 @@ class MakeClass(Question):
                 "store overrides on the instance (self), not on the class"
             )
         _expect_error("Point(z=1) (z is not a field)", lambda: point(z=1))
+        _expect_error("Point(3) (fields are given by keyword only)", lambda: point(3))
 
         class Shape:
             def describe(self) -> str:
@@ -121,6 +122,10 @@ class MakeClass(Question):
             "Square(sides=5).describe()",
             "Square with 5 sides",
             _define("Square(sides=5)", lambda: square(sides=5)).describe(),
+        )
+        _expect_error(
+            "Square(describe='flat') (describe is a method inherited from Shape, not a field)",
+            lambda: square(describe="flat"),
         )
 
         empty = _define("make_class('Empty', (), {})", lambda: make_class("Empty", (), {}))
@@ -185,10 +190,14 @@ class FinalClass(Question):
         message = _expect_error("class Cheap(Money) (subclassing a final class)", lambda: _new_class("Cheap", (final,)))
         if "Money" not in message:
             raise Incorrect(f"the TypeError for subclassing Money should name the final class 'Money'; got {message!r}")
-        _expect_error(
+        message = _expect_error(
             "class Mixed(Printable, Money) (a final class as the second base)",
             lambda: _new_class("Mixed", (Printable, final)),
         )
+        if "Money" not in message:
+            raise Incorrect(
+                f"the TypeError for class Mixed(Printable, Money) should name the final class 'Money'; got {message!r}"
+            )
         message = _expect_error(
             "class Upgrade(Ticket) (subclassing another final class)", lambda: _new_class("Upgrade", (with_base,))
         )
@@ -280,7 +289,34 @@ class PluginRegistry(Question):
             raise Incorrect(f"the ValueError for a taken key should name the key 'check-csv'; got {message!r}")
         if registered("check-csv") is not csv:
             raise Incorrect("a refused duplicate replaced CheckCsv in the registry; the first class should stay")
+        PluginRegistry._cooperates(plugin, registered)
         base_registered()
+
+    @staticmethod
+    def _cooperates(plugin: Any, registered: Callable[[str], Any]) -> None:
+        """With a second base that has its own ``__init_subclass__``, both hooks must run."""
+        audited: list[str] = []
+
+        class Audited:
+            def __init_subclass__(cls, **kwargs: Any) -> None:
+                super().__init_subclass__(**kwargs)
+                audited.append(cls.__name__)
+
+        both = _define(
+            'class AuditCsv(Plugin, Audited, key="audit-csv")',
+            lambda: _new_class("AuditCsv", (plugin, Audited), key="audit-csv"),
+        )
+        if registered("audit-csv") is not both:
+            raise Incorrect(
+                "after class AuditCsv(Plugin, Audited, key=\"audit-csv\"), Plugin.registry['audit-csv'] should be "
+                f"AuditCsv, got {getattr(registered('audit-csv'), '__name__', None)!r}"
+            )
+        if audited != ["AuditCsv"]:
+            raise Incorrect(
+                'class AuditCsv(Plugin, Audited, key="audit-csv"): the __init_subclass__ of the second base, Audited, '
+                f"should run once for AuditCsv but ran for {audited}; pass the other keywords on with "
+                "super().__init_subclass__(**kwargs)"
+            )
 
 
 class RequiredMethods(Question):
@@ -332,6 +368,7 @@ class RequiredMethods(Question):
         self._missing(
             root, "Placeholder", {"load": method, "save": None}, ["save"], "with save = None, which is no method"
         )
+        self._missing(disk, "Broken", {"save": None}, ["save"], "with save = None (a grandchild of Storage)")
 
         shape = _define(
             'class Shape(metaclass=RequireMethods) with required_methods = ("area",)',
@@ -339,6 +376,16 @@ class RequiredMethods(Question):
         )
         _define("class Square(Shape) defining area", lambda: _new_class("Square", (shape,), {"area": method}))
         self._missing(shape, "Dot", {"perimeter": method}, ["area"])
+
+        class Named:
+            pass
+
+        tagged = _define(
+            'class Tagged(Named, metaclass=RequireMethods) with required_methods = ("tag",)',
+            lambda: _new_class("Tagged", (Named,), {"required_methods": ("tag",)}, metaclass=require_methods),
+            "a root class is not checked even when it has ordinary base classes",
+        )
+        self._missing(tagged, "Untagged", {}, ["tag"])
 
     @staticmethod
     def _missing(root: type, name: str, namespace: dict[str, Any], missing: list[str], how: str = "") -> None:
