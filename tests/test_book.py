@@ -107,6 +107,7 @@ class Page(HTMLParser):
         self._in: list[str] = []
         self._output_depth: list[int] = []
         self._depth = 0
+        self.dom = ""
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -150,6 +151,7 @@ def render(chromium: str, url: str, tmp: Path, screenshot: Path) -> Page:
     assert shot.returncode == 0 and screenshot.stat().st_size > 10_000
     page = Page()
     page.feed(dom.stdout)
+    page.dom = dom.stdout
     return page
 
 
@@ -186,6 +188,13 @@ def test_page_renders_in_chromium(page, html, site, chromium, tmp_path):
         binder = f"https://mybinder.org/v2/gh/{REPOSITORY}/main?urlpath=lab/tree/{page}.ipynb"
         assert binder in rendered.links, f"{page}: no Binder launch button for {binder}"
         assert any(link.endswith(f"_sources/{page}.ipynb") for link in rendered.links), f"{page}: no download link"
+        code_cells = sum(cell.cell_type == "code" for cell in notebook.cells)
+        assert rendered.dom.count('class="copybtn') >= code_cells, f"{page}: copy buttons missing"
+        hidden = sum("hide-input" in cell.metadata.get("tags", []) for cell in notebook.cells)
+        folded = len(re.findall(r'<details class="[^"]*\bhide above-input', rendered.dom))
+        assert folded == hidden, f"{page}: {hidden} cells should be folded, {folded} are"
+        if page.startswith("solutions/"):
+            assert hidden > 0, f"{page}: the solutions should be folded away"
 
 
 def test_every_notebook_is_in_the_table_of_contents():
