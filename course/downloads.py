@@ -1,0 +1,439 @@
+"""A local download host: a real HTTP server on 127.0.0.1 that the streaming chapter downloads from.
+
+It stands in for a file server on the internet. Every file is generated on the
+fly, one 1 MiB block at a time, so it can serve 4 GiB without holding more than
+a block in memory. What it offers:
+
+``GET|HEAD /bytes/<n>``
+    ``n`` bytes of deterministic content (:func:`content_range`), with
+    ``Content-Length``, ``Accept-Ranges: bytes`` and the SHA-256 of the whole
+    file in ``X-Checksum-SHA256``. Honours one ``Range: bytes=…`` (206 with
+    ``Content-Range``; 416 with ``Content-Range: bytes */n`` when it cannot be
+    satisfied). Query options that make it misbehave on purpose:
+
+    - ``fail_after=N``: close the connection after N body bytes (a dropped download);
+    - ``ignore_range=1``: answer 200 with the whole file even when a range was asked for;
+    - ``range_align=N``: move the start of a range down to a multiple of N (a 206 that
+      does not start where the client asked — allowed, and done by some caches);
+    - ``chunked=1``: no ``Content-Length``, ``Transfer-Encoding: chunked`` instead.
+``GET /gzip/<n>``
+    The same content gzip-compressed on the fly (``Content-Encoding: gzip``,
+    chunked); the checksum header is that of the *decoded* content.
+``GET /ndjson?count=N&interval=S&pad=P&heartbeat=K``
+    N JSON records, one line each, every S seconds (``pad`` adds a P-character
+    ``note`` field; ``heartbeat`` sends an empty keep-alive line after every K records).
+``GET /status/<code>``
+    Answers with that 4xx/5xx status and a short text body.
+``GET /stats``, ``POST /stats/reset``
+    How many connections, requests and body bytes the server has *actually sent*
+    (the reset answers the counts it cleared).
+
+Bad requests get a 4xx status with a one-line text explanation. Run it with
+``python -m course.downloads --port N`` or, from Python, :func:`start_download_host`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from functools import lru_cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from course import servers
+
+MiB = 1024 * 1024
+BLOCK = MiB
+"""Content is generated, hashed and sent in blocks of this size."""
+
+MAX_SIZE = 4 * 1024 * MiB
+"""The largest file the host will serve (hashing it takes a few seconds)."""
+
+CHECKSUM_HEADER = "X-Checksum-SHA256"
+
+_BASE_BLOCK = random.Random(2017).randbytes(BLOCK)
+
+
+def block(index: int) -> bytes:
+    """Block ``index`` of every file: random-looking bytes that start with the block's number.
+
+    The number makes the content non-periodic, so a download that puts bytes at
+    the wrong offset never produces the right checksum by accident.
+    """
+    return index.to_bytes(8, "big") + _BASE_BLOCK[8:]
+
+
+def content_range(start: int, stop: int) -> Iterator[memoryview]:
+    """The bytes ``start`` up to (not including) ``stop`` of the content, as pieces of at most one block."""
+    position = start
+    while position < stop:
+        index, offset = divmod(position, BLOCK)
+        piece = memoryview(block(index))[offset : min(BLOCK, offset + stop - position)]
+        yield piece
+        position += len(piece)
+
+
+def content(size: int) -> bytes:
+    """The whole content of ``/bytes/<size>`` in memory (for tests and small files only)."""
+    return b"".join(content_range(0, size))
+
+
+@lru_cache(maxsize=64)
+def content_sha256(size: int) -> str:
+    """Hex SHA-256 of the ``size``-byte file, computed by streaming its blocks once and cached."""
+    digest = hashlib.sha256()
+    for piece in content_range(0, size):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+def ndjson_value(seq: int) -> int:
+    """The ``value`` field of record ``seq`` of ``/ndjson`` (so a check can know the right total)."""
+    return (seq * 7919) % 1000
+
+
+class BadRequest(Exception):
+    """A request the host refuses; carries the status and the explanation sent to the client."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_range(header: str, size: int) -> tuple[int, int]:
+    """The half-open byte interval ``[start, stop)`` one ``Range`` header asks for, in a file of ``size`` bytes.
+
+    Raises :class:`BadRequest` (416) for a range that is malformed, asks for
+    several ranges, or lies outside the file.
+    """
+    unsatisfiable = {"Content-Range": f"bytes */{size}"}
+    match = _RANGE.match(header.replace(" ", ""))
+    if not match or match.groups() == ("", ""):
+        raise BadRequest(416, f"Range must be one 'bytes=START-END', 'bytes=START-' or 'bytes=-N'; got {header!r}")
+    first, last = match.groups()
+    if first == "":  # bytes=-N: the last N bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise BadRequest(416, f"the range {header!r} selects no bytes of a {size}-byte file", unsatisfiable)
+        return max(0, size - suffix), size
+    start = int(first)
+    stop = size if last == "" else int(last) + 1
+    if last != "" and stop <= start:
+        raise BadRequest(416, f"the range {header!r} ends before it starts", unsatisfiable)
+    if start >= size:
+        raise BadRequest(416, f"the range {header!r} starts at or past the end of a {size}-byte file", unsatisfiable)
+    return start, min(stop, size)
+
+
+class Stats:
+    """Counters shared by all handler threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts = {"connections": 0, "requests": 0, "body_bytes_sent": 0}
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            self._counts[name] += amount
+
+    def snapshot(self, reset: bool = False) -> dict[str, int]:
+        with self._lock:
+            counts = dict(self._counts)
+            if reset:
+                self._counts = dict.fromkeys(counts, 0)
+        return counts
+
+
+class DownloadServer(ThreadingHTTPServer):
+    """A threading HTTP server with the byte counters."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, DownloadHandler)
+        self.stats = Stats()
+
+
+class Dropped(Exception):
+    """The fault mode cut the connection on purpose."""
+
+
+class DownloadHandler(BaseHTTPRequestHandler):
+    """Answers the endpoints described in the module docstring."""
+
+    protocol_version = "HTTP/1.1"
+    server: DownloadServer
+    _OPTIONS = {
+        "bytes": {"fail_after", "ignore_range", "range_align", "chunked"},
+        "gzip": set(),
+        "ndjson": {"count", "interval", "pad", "heartbeat"},
+        "status": set(),
+        "stats": set(),
+    }
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.stats.add("connections")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        """Stay quiet: a download lesson makes thousands of requests."""
+
+    def do_GET(self) -> None:
+        self._dispatch(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._dispatch(send_body=False)
+
+    def do_POST(self) -> None:
+        if urlsplit(self.path).path == "/stats/reset":
+            self._send_json(self.server.stats.snapshot(reset=True))
+        else:
+            self._send_text(405, f"POST is only for /stats/reset; use GET for {urlsplit(self.path).path}")
+
+    def _dispatch(self, send_body: bool) -> None:
+        parts = urlsplit(self.path)
+        segments = parts.path.strip("/").split("/")
+        endpoint, args = segments[0], segments[1:]
+        try:
+            if endpoint not in self._OPTIONS:
+                raise BadRequest(404, f"no such endpoint {parts.path!r}; try /bytes/<n>, /gzip/<n>, /ndjson, /stats")
+            query = self._query(parts.query, self._OPTIONS[endpoint])
+            if endpoint == "stats":
+                if args:
+                    raise BadRequest(405, "read the counters with GET /stats; reset them with POST /stats/reset")
+                self._send_json(self.server.stats.snapshot())
+                return
+            self.server.stats.add("requests")
+            if endpoint == "bytes":
+                self._bytes(self._size(args), query, send_body)
+            elif endpoint == "gzip":
+                self._gzip(self._size(args), send_body)
+            elif endpoint == "ndjson":
+                self._ndjson(query, send_body)
+            else:
+                self._status(args)
+        except BadRequest as bad:
+            self._send_text(bad.status, bad.message, bad.headers)
+        except Dropped:
+            self.close_connection = True
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away mid-body: nothing to answer
+
+    # --- parsing -------------------------------------------------------------------------
+
+    @staticmethod
+    def _query(text: str, allowed: set[str]) -> dict[str, str]:
+        query = {name: values[-1] for name, values in parse_qs(text, keep_blank_values=True).items()}
+        unknown = sorted(set(query) - allowed)
+        if unknown:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise BadRequest(400, f"unknown query parameter {unknown[0]!r}; this endpoint accepts: {known}")
+        return query
+
+    @staticmethod
+    def _size(args: list[str]) -> int:
+        if len(args) != 1 or not args[0].isdigit():
+            raise BadRequest(400, "give the size as a whole number of bytes, e.g. /bytes/1048576")
+        size = int(args[0])
+        if size > MAX_SIZE:
+            raise BadRequest(400, f"size {size} is larger than this host's limit of {MAX_SIZE} bytes")
+        return size
+
+    @staticmethod
+    def _number(query: dict[str, str], name: str, default: float, low: float, high: float) -> float:
+        if name not in query:
+            return default
+        try:
+            value = float(query[name])
+        except ValueError:
+            raise BadRequest(400, f"{name} must be a number, got {query[name]!r}") from None
+        if not low <= value <= high:
+            raise BadRequest(400, f"{name} must be between {low:g} and {high:g}, got {value:g}")
+        return value
+
+    # --- endpoints -----------------------------------------------------------------------
+
+    def _bytes(self, size: int, query: dict[str, str], send_body: bool) -> None:
+        fail_after = int(self._number(query, "fail_after", -1, 0, MAX_SIZE))
+        align = int(self._number(query, "range_align", 1, 1, MAX_SIZE))
+        chunked = self._number(query, "chunked", 0, 0, 1) == 1
+        start, stop, status = 0, size, 200
+        range_header = self.headers.get("Range")
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Accept-Ranges": "bytes",
+            CHECKSUM_HEADER: content_sha256(size),
+        }
+        if range_header is not None and self._number(query, "ignore_range", 0, 0, 1) == 0:
+            try:
+                start, stop = parse_range(range_header, size)
+            except BadRequest as bad:  # a 416 still names the file's checksum and length
+                bad.headers = {CHECKSUM_HEADER: headers[CHECKSUM_HEADER], **bad.headers}
+                raise
+            start -= start % align
+            status = 206
+        if status == 206:
+            headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+        self._start(status, headers, length=None if chunked else stop - start)
+        if send_body:
+            self._send_pieces(content_range(start, stop), chunked=chunked, fail_after=fail_after)
+
+    def _gzip(self, size: int, send_body: bool) -> None:
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Content-Encoding": "gzip",
+            CHECKSUM_HEADER: content_sha256(size),
+        }
+        self._start(200, headers, length=None)
+        if send_body:
+            self._send_pieces(_gzipped(content_range(0, size)), chunked=True)
+
+    def _ndjson(self, query: dict[str, str], send_body: bool) -> None:
+        count = int(self._number(query, "count", 10, 0, 10_000_000))
+        interval = self._number(query, "interval", 0.0, 0.0, 5.0)
+        pad = int(self._number(query, "pad", 0, 0, 100_000))
+        heartbeat = int(self._number(query, "heartbeat", 0, 0, 10_000_000))
+        self._start(200, {"Content-Type": "application/x-ndjson"}, length=None)
+        if send_body:
+            self._send_pieces(_records(count, interval, pad, heartbeat), chunked=True)
+
+    def _status(self, args: list[str]) -> None:
+        if len(args) != 1 or not args[0].isdigit() or not 400 <= int(args[0]) <= 599:
+            raise BadRequest(400, "ask for an error status between 400 and 599, e.g. /status/503")
+        code = int(args[0])
+        self._send_text(code, f"you asked for a {code} and got one")
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _start(self, status: int, headers: dict[str, str], length: int | None) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if length is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _send_pieces(self, pieces: Iterator[bytes | memoryview], chunked: bool, fail_after: int = -1) -> None:
+        """Send the body, counting each byte once the socket has taken it; drop it after ``fail_after`` bytes."""
+        sent = 0
+        for piece in pieces:
+            if 0 <= fail_after < sent + len(piece):
+                piece = piece[: fail_after - sent]
+                self._write(piece, chunked)
+                self._drop()
+            self._write(piece, chunked)
+            sent += len(piece)
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
+
+    def _write(self, piece: bytes | memoryview, chunked: bool) -> None:
+        if not piece:
+            return
+        if chunked:
+            self.wfile.write(f"{len(piece):x}\r\n".encode() + bytes(piece) + b"\r\n")
+        else:
+            self.wfile.write(piece)
+        self.server.stats.add("body_bytes_sent", len(piece))
+
+    def _drop(self) -> None:
+        self.wfile.flush()
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        raise Dropped
+
+    def _send_text(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        body = (message + "\n").encode()
+        self._start(status, {"Content-Type": "text/plain; charset=utf-8", **(headers or {})}, length=len(body))
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(self, value: object) -> None:
+        body = json.dumps(value).encode()
+        self._start(200, {"Content-Type": "application/json"}, length=len(body))
+        self.wfile.write(body)
+
+
+def _gzipped(pieces: Iterator[memoryview]) -> Iterator[bytes]:
+    """Compress ``pieces`` as one gzip stream, piece by piece."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: gzip framing
+    for piece in pieces:
+        out = compressor.compress(piece)
+        if out:
+            yield out
+    yield compressor.flush()
+
+
+def _records(count: int, interval: float, pad: int, heartbeat: int) -> Iterator[bytes]:
+    """NDJSON lines; sent one per chunk when slow, in 64 KiB chunks when ``interval`` is 0."""
+    note = "x" * pad
+    batch: list[bytes] = []
+    batched = 0
+    for seq in range(count):
+        if seq and interval:
+            time.sleep(interval)
+        record = {"seq": seq, "value": ndjson_value(seq), "sent_at": time.time()}
+        if pad:
+            record["note"] = note
+        line = json.dumps(record).encode() + b"\n"
+        if heartbeat and (seq + 1) % heartbeat == 0:
+            line += b"\n"
+        if interval:
+            yield line
+            continue
+        batch.append(line)
+        batched += len(line)
+        if batched >= 64 * 1024:
+            yield b"".join(batch)
+            batch, batched = [], 0
+    if batch:
+        yield b"".join(batch)
+
+
+def start_download_host(timeout: float = 15.0) -> servers.ProcessServer:
+    """Start the host in a child process on a free port of 127.0.0.1 and wait until it answers.
+
+    A separate process keeps the server's own memory and CPU out of the
+    measurements the notebook makes in its kernel. Stop it with ``.stop()``.
+    """
+    import sys
+
+    port = servers.free_port()
+    return servers.start_process(
+        [sys.executable, "-m", "course.downloads", "--port", str(port)], port=port, timeout=timeout
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: serve on 127.0.0.1 until interrupted."""
+    parser = argparse.ArgumentParser(description="Local download host for the streaming chapter.")
+    parser.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1")
+    options = parser.parse_args(argv)
+    server = DownloadServer((servers.HOST, options.port))
+    print(f"download host on http://{servers.HOST}:{options.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,512 @@
+"""Chapter 01: the local download host (course.downloads) and the exercise checks (course.checks.streaming).
+
+The wrong answers below are plain module-level functions on purpose: the memory
+checks send a function's source to a fresh process, as they do for a notebook's.
+"""
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import socket
+import time
+
+import pytest
+import requests
+
+from course.checks import streaming
+from course.checks.streaming import q1, q2, q3, q4
+from course.downloads import BLOCK, CHECKSUM_HEADER, MiB, content, content_sha256, parse_range, start_download_host
+
+
+@pytest.fixture(scope="module")
+def host():
+    server = start_download_host()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_check_host():
+    yield
+    if streaming._host is not None:
+        streaming._host.stop()
+
+
+def stats(host):
+    return requests.get(f"{host.url}/stats", timeout=5).json()
+
+
+# --- the content ---------------------------------------------------------------------------------
+
+
+def test_content_is_deterministic_and_not_periodic():
+    data = content(2 * BLOCK + 10)
+    assert len(data) == 2 * BLOCK + 10
+    assert data[:BLOCK] != data[BLOCK : 2 * BLOCK]  # block numbers differ, so a shifted resume cannot match
+    assert content_sha256(len(data)) == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "header, size, expected",
+    [
+        ("bytes=0-", 100, (0, 100)),
+        ("bytes=10-19", 100, (10, 20)),
+        ("bytes=90-500", 100, (90, 100)),
+        ("bytes=-30", 100, (70, 100)),
+        ("bytes=-300", 100, (0, 100)),
+        ("bytes = 5 - 6", 100, (5, 7)),
+    ],
+)
+def test_parse_range_accepts_one_byte_range(header, size, expected):
+    assert parse_range(header, size) == expected
+
+
+@pytest.mark.parametrize(
+    "header, size",
+    [("bytes=100-", 100), ("bytes=5-4", 100), ("bytes=-0", 100), ("bytes=0-", 0), ("bytes=0-1,5-6", 100), ("x", 9)],
+)
+def test_parse_range_rejects_with_416(header, size):
+    with pytest.raises(Exception) as raised:
+        parse_range(header, size)
+    assert raised.value.status == 416
+
+
+# --- the running host ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1, BLOCK - 1, BLOCK + 1, 3 * BLOCK])
+def test_bytes_serves_exact_size_length_and_checksum(host, size):
+    r = requests.get(f"{host.url}/bytes/{size}", timeout=10)
+    assert r.status_code == 200
+    assert int(r.headers["Content-Length"]) == size
+    assert r.headers["Accept-Ranges"] == "bytes"
+    assert r.content == content(size)
+    assert r.headers[CHECKSUM_HEADER] == hashlib.sha256(r.content).hexdigest()
+
+
+def test_head_sends_headers_only(host):
+    r = requests.head(f"{host.url}/bytes/{5 * MiB}", timeout=10)
+    assert r.status_code == 200 and r.content == b""
+    assert int(r.headers["Content-Length"]) == 5 * MiB
+
+
+def test_range_answers_206_with_content_range(host):
+    size = 3 * MiB
+    r = requests.get(f"{host.url}/bytes/{size}", headers={"Range": f"bytes={MiB - 5}-{MiB + 4}"}, timeout=10)
+    assert r.status_code == 206
+    assert r.headers["Content-Range"] == f"bytes {MiB - 5}-{MiB + 4}/{size}"
+    assert r.content == content(size)[MiB - 5 : MiB + 5]
+    assert r.headers[CHECKSUM_HEADER] == content_sha256(size)  # the checksum is always the whole file's
+
+
+def test_unsatisfiable_range_answers_416_with_size(host):
+    r = requests.get(f"{host.url}/bytes/1000", headers={"Range": "bytes=1000-"}, timeout=10)
+    assert r.status_code == 416
+    assert r.headers["Content-Range"] == "bytes */1000"
+    assert "past the end" in r.text
+
+
+def test_range_options_ignore_and_align(host):
+    whole = requests.get(f"{host.url}/bytes/5000?ignore_range=1", headers={"Range": "bytes=10-"}, timeout=10)
+    assert whole.status_code == 200 and whole.content == content(5000)
+    aligned = requests.get(f"{host.url}/bytes/5000?range_align=1024", headers={"Range": "bytes=1500-"}, timeout=10)
+    assert aligned.status_code == 206
+    assert aligned.headers["Content-Range"] == "bytes 1024-4999/5000"
+    assert aligned.content == content(5000)[1024:]
+
+
+def test_chunked_option_has_no_content_length(host):
+    r = requests.get(f"{host.url}/bytes/70000?chunked=1", timeout=10)
+    assert "Content-Length" not in r.headers and r.headers["Transfer-Encoding"] == "chunked"
+    assert r.content == content(70000)
+
+
+def test_fault_mode_drops_the_connection_after_n_bytes(host):
+    requests.post(f"{host.url}/stats/reset", timeout=5)
+    with requests.get(f"{host.url}/bytes/{3 * MiB}?fail_after=123456", stream=True, timeout=10) as r:
+        assert r.raw.read(200_000) == content(123456)  # a raw read returns what came before the close
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            for _ in r.iter_content(65536):
+                pass
+    assert stats(host)["body_bytes_sent"] == 123456
+
+
+def test_gzip_endpoint_is_compressed_and_checksum_is_of_decoded(host):
+    size = 300_000
+    with requests.get(f"{host.url}/gzip/{size}", stream=True, timeout=10) as r:
+        raw = r.raw.read()  # undecoded: the gzip bytes as sent
+        assert r.headers["Content-Encoding"] == "gzip"
+        assert r.headers[CHECKSUM_HEADER] == content_sha256(size)
+    assert raw[:2] == b"\x1f\x8b"
+    assert gzip.decompress(raw) == content(size)
+    assert requests.get(f"{host.url}/gzip/{size}", timeout=10).content == content(size)
+
+
+def test_ndjson_records_heartbeats_and_pacing(host):
+    r = requests.get(f"{host.url}/ndjson?count=6&heartbeat=3&pad=5", timeout=10)
+    lines = r.text.split("\n")
+    records = [json.loads(line) for line in lines if line]
+    assert [rec["seq"] for rec in records] == list(range(6))
+    assert all(rec["note"] == "xxxxx" for rec in records)
+    assert lines.count("") == 3  # two heartbeats and the final newline
+    start = time.perf_counter()
+    requests.get(f"{host.url}/ndjson?count=3&interval=0.1", timeout=10)
+    assert time.perf_counter() - start >= 0.2
+
+
+@pytest.mark.parametrize(
+    "method, path, status, words",
+    [
+        ("GET", "/bytes/abc", 400, "whole number"),
+        ("GET", "/bytes/-5", 400, "whole number"),
+        ("GET", f"/bytes/{8 * 1024**3}", 400, "limit"),
+        ("GET", "/bytes/10?fail_after=x", 400, "must be a number"),
+        ("GET", "/bytes/10?colour=red", 400, "unknown query parameter 'colour'"),
+        ("GET", "/ndjson?interval=60", 400, "between"),
+        ("GET", "/nothing", 404, "no such endpoint"),
+        ("GET", "/status/200", 400, "between 400 and 599"),
+        ("GET", "/status/503", 503, "503"),
+        ("POST", "/bytes/10", 405, "POST"),
+        ("GET", "/stats/reset", 405, "POST /stats/reset"),
+    ],
+)
+def test_bad_requests_get_a_status_and_a_message(host, method, path, status, words):
+    r = requests.request(method, f"{host.url}{path}", timeout=10)
+    assert r.status_code == status
+    assert words in r.text
+
+
+def test_byte_counter_counts_what_was_sent_and_resets(host):
+    requests.post(f"{host.url}/stats/reset", timeout=5)
+    requests.get(f"{host.url}/bytes/12345", timeout=10)
+    requests.get(f"{host.url}/bytes/1000", headers={"Range": "bytes=-10"}, timeout=10)
+    counts = stats(host)
+    assert counts["body_bytes_sent"] == 12345 + 10 and counts["requests"] == 2
+    cleared = requests.post(f"{host.url}/stats/reset", timeout=5).json()
+    assert cleared["body_bytes_sent"] == 12345 + 10
+    assert stats(host)["body_bytes_sent"] == 0
+
+
+def test_streamed_response_leaves_most_of_the_body_unsent(host):
+    requests.post(f"{host.url}/stats/reset", timeout=5)
+    with requests.get(f"{host.url}/bytes/{256 * MiB}", stream=True, timeout=10) as r:
+        r.raw.read(10)
+        time.sleep(0.2)
+        assert stats(host)["body_bytes_sent"] < 64 * MiB
+
+
+def test_stop_frees_the_port():
+    server = start_download_host()
+    port = server.port
+    assert requests.get(f"{server.url}/stats", timeout=5).ok
+    server.stop()
+    assert not server.running
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+# --- answers for the checks (module level, so their source can travel) ---------------------------
+
+
+def save_streamed(url, path):
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=1024 * 1024):
+                f.write(chunk)
+
+
+def save_all_at_once(url, path):
+    r = requests.get(url, timeout=10)
+    r.raise_for_status()
+    with open(path, "wb") as f:
+        f.write(r.content)
+
+
+def save_ignoring_status(url, path):
+    with requests.get(url, stream=True, timeout=10) as r, open(path, "wb") as f:
+        for chunk in r.iter_content(chunk_size=1024 * 1024):
+            f.write(chunk)
+
+
+def save_byte_by_byte(url, path):
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            for chunk in r.iter_content():
+                f.write(chunk)
+
+
+def save_raw_undecoded(url, path):
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            shutil.copyfileobj(r.raw, f, 1024 * 1024)
+
+
+def save_stub(url, path):
+    raise NotImplementedError()
+
+
+def test_q1_accepts_a_streamed_download():
+    outcome = q1.evaluate(save_streamed)
+    assert outcome.status == "correct", outcome.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (save_all_at_once, "held in memory"),
+        (save_ignoring_status, "raise_for_status"),
+        (save_byte_by_byte, "reads 1 byte at a time"),
+        (save_raw_undecoded, "decode_content"),
+    ],
+)
+def test_q1_rejects(answer, words):
+    outcome = q1.evaluate(answer)
+    assert outcome.status == "incorrect"
+    assert words in outcome.message
+
+
+def test_q1_stub_is_not_attempted():
+    assert q1.evaluate(save_stub).status == "not_attempted"
+
+
+def save_with_progress(url, path, on_progress):
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        length = r.headers.get("Content-Length")
+        total = int(length) if length is not None else None
+        done = 0
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=256 * 1024):
+                f.write(chunk)
+                done += len(chunk)
+                on_progress(done, total)
+
+
+def progress_per_chunk(url, path, on_progress):
+    with requests.get(url, stream=True, timeout=10) as r, open(path, "wb") as f:
+        total = int(r.headers.get("Content-Length", 0)) or None
+        for chunk in r.iter_content(chunk_size=256 * 1024):
+            f.write(chunk)
+            on_progress(len(chunk), total)
+
+
+def progress_header_as_text(url, path, on_progress):
+    with requests.get(url, stream=True, timeout=10) as r, open(path, "wb") as f:
+        done = 0
+        for chunk in r.iter_content(chunk_size=256 * 1024):
+            f.write(chunk)
+            done += len(chunk)
+            on_progress(done, r.headers.get("Content-Length"))
+
+
+def progress_only_at_the_end(url, path, on_progress):
+    with requests.get(url, stream=True, timeout=10) as r, open(path, "wb") as f:
+        done = 0
+        for chunk in r.iter_content(chunk_size=256 * 1024):
+            done += f.write(chunk)
+        on_progress(done, int(r.headers["Content-Length"]))
+
+
+def test_q2_accepts_cumulative_progress():
+    outcome = q2.evaluate(save_with_progress)
+    assert outcome.status == "correct", outcome.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (progress_per_chunk, "grow at every call"),
+        (progress_header_as_text, "as an int"),
+        (progress_only_at_the_end, "called 1 time"),
+    ],
+)
+def test_q2_rejects(answer, words):
+    outcome = q2.evaluate(answer)
+    assert outcome.status == "incorrect"
+    assert words in outcome.message
+
+
+def test_q2_stub_is_not_attempted():
+    assert q2.evaluate(lambda url, path, on_progress: save_stub(url, path)).status == "not_attempted"
+
+
+def resume(url, path):
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    with requests.get(url, headers={"Range": f"bytes={have}-"}, stream=True, timeout=10) as r:
+        if r.status_code == 416 and r.headers.get("Content-Range") == f"bytes */{have}":
+            return
+        r.raise_for_status()
+        start = 0
+        if r.status_code == 206:
+            start = int(r.headers["Content-Range"].split()[1].split("-")[0])
+        if start > have:
+            raise ValueError(f"the server skipped bytes {have}-{start - 1}")
+        with open(path, "r+b" if have else "wb") as f:
+            f.seek(start)
+            f.truncate()
+            for chunk in r.iter_content(chunk_size=1024 * 1024):
+                f.write(chunk)
+
+
+def resume_appending_always(url, path):
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    with requests.get(url, headers={"Range": f"bytes={have}-"}, stream=True, timeout=10) as r:
+        if r.status_code == 416:
+            return
+        r.raise_for_status()
+        with open(path, "ab") as f:
+            for chunk in r.iter_content(chunk_size=1024 * 1024):
+                f.write(chunk)
+
+
+def resume_ignoring_content_range(url, path):
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    with requests.get(url, headers={"Range": f"bytes={have}-"}, stream=True, timeout=10) as r:
+        if r.status_code == 416:
+            return
+        r.raise_for_status()
+        with open(path, "ab" if r.status_code == 206 else "wb") as f:
+            for chunk in r.iter_content(chunk_size=1024 * 1024):
+                f.write(chunk)
+
+
+def resume_raising_on_416(url, path):
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    with requests.get(url, headers={"Range": f"bytes={have}-"}, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        start = int(r.headers["Content-Range"].split()[1].split("-")[0]) if r.status_code == 206 else 0
+        with open(path, "r+b" if have else "wb") as f:
+            f.seek(start)
+            f.truncate()
+            for chunk in r.iter_content(chunk_size=1024 * 1024):
+                f.write(chunk)
+
+
+def resume_overwriting(url, path):
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    with requests.get(url, headers={"Range": f"bytes={have}-"}, stream=True, timeout=10) as r:
+        if r.status_code == 416:
+            return
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=1024 * 1024):
+                f.write(chunk)
+
+
+def test_q3_accepts_a_careful_resume():
+    outcome = q3.evaluate(resume)
+    assert outcome.status == "correct", outcome.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (resume_appending_always, "on a 200, write the file from the start"),
+        (resume_ignoring_content_range, "Write the body at the offset Content-Range names"),
+        (resume_raising_on_416, "nothing left to fetch"),
+        (resume_overwriting, "no more than"),
+    ],
+)
+def test_q3_rejects(answer, words):
+    outcome = q3.evaluate(answer)
+    assert outcome.status == "incorrect"
+    assert words in outcome.message
+
+
+def test_q3_stub_is_not_attempted():
+    assert q3.evaluate(save_stub).status == "not_attempted"
+
+
+def count_and_total(url):
+    count = total = 0
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        for line in r.iter_lines(chunk_size=64 * 1024):
+            if line:
+                count += 1
+                total += json.loads(line)["value"]
+    return count, total
+
+
+def total_from_text(url):
+    r = requests.get(url, timeout=10)
+    r.raise_for_status()
+    records = [json.loads(line) for line in r.text.splitlines() if line]
+    return len(records), sum(record["value"] for record in records)
+
+
+def total_without_stream(url):
+    count = total = 0
+    r = requests.get(url, timeout=10)  # no stream=True: iter_lines walks a body already in memory
+    r.raise_for_status()
+    for line in r.iter_lines():
+        if line:
+            count += 1
+            total += json.loads(line)["value"]
+    return count, total
+
+
+def total_tripping_on_heartbeats(url):
+    count = total = 0
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        for line in r.iter_lines(chunk_size=64 * 1024):
+            count += 1
+            total += json.loads(line)["value"]
+    return count, total
+
+
+def total_ignoring_status(url):
+    count = total = 0
+    with requests.get(url, stream=True, timeout=10) as r:
+        for line in r.iter_lines(chunk_size=64 * 1024):
+            if line:
+                count += 1
+                total += json.loads(line)["value"]
+    return count, total
+
+
+def test_q4_accepts_a_streamed_aggregate():
+    outcome = q4.evaluate(count_and_total)
+    assert outcome.status == "correct", outcome.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (total_from_text, "held at once"),
+        (total_without_stream, "held at once"),
+        (total_tripping_on_heartbeats, "skip empty lines"),
+        (total_ignoring_status, "expected requests.HTTPError"),
+    ],
+)
+def test_q4_rejects(answer, words):
+    outcome = q4.evaluate(answer)
+    assert outcome.status == "incorrect"
+    assert words in outcome.message
+
+
+def test_q4_stub_is_not_attempted():
+    assert q4.evaluate(lambda url: save_stub(url, None)).status == "not_attempted"
+
+
+def test_learner_function_using_an_unportable_global_gets_an_explanation():
+    outcome = q1.evaluate(save_with_session)
+    assert outcome.status == "incorrect"
+    assert "NameError" in outcome.message and "fresh Python" in outcome.message
+
+
+SESSION = requests.Session()
+
+
+def save_with_session(url, path):
+    with SESSION.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=1024 * 1024):
+                f.write(chunk)
