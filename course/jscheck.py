@@ -91,7 +91,8 @@ def run_cases(source: Any, function_name: str, body: str, *, timeout: float = 10
             raise Incorrect(f"your JavaScript did not finish within {timeout:g} s: is there an endless loop?")
         if done.returncode == 0:
             raise Incorrect(
-                f"your JavaScript stopped before `{function_name}` could be tested: does it call process.exit()?"
+                f"your JavaScript stopped before `{function_name}` could be tested: "
+                "does it call process.exit(), or `return` outside a function?"
             )
         raise Incorrect(f"your JavaScript could not be run: {node_error(done.stderr, source)}")
     report = json.loads(payload[len(MARKER) :])

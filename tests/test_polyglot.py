@@ -58,6 +58,20 @@ def running_total_by_slicing(numbers: Any) -> Iterator[int]:
         yield sum(numbers[:end])
 
 
+def running_total_never_stops(numbers: Iterable[int]) -> Iterator[int]:
+    total, source = 0, iter(numbers)
+    while True:
+        total += next(source, 0)  # forgets to stop when the numbers run out
+        yield total
+
+
+def running_total_copies_its_input(numbers: Iterable[int]) -> Iterator[int]:
+    total = 0
+    for number in list(numbers):
+        total += number
+        yield total
+
+
 def running_total_stub(numbers: Iterable[int]) -> Iterator[int]:
     raise NotImplementedError()
 
@@ -81,8 +95,18 @@ def test_q1_solution_passes() -> None:
         (running_total_forgets_return, ["returned None, which cannot be iterated"]),
         (running_total_by_slicing, ["TypeError", "has no len()"]),
         ("3, 4, 8", ["expected a function, got str"]),
+        (running_total_never_stops, ["got [3, 4, 8, 9, 14, 14, 14, 14] and still more", "run out"]),
+        (running_total_copies_its_input, ["read 1000 numbers", "should read only 3"]),
     ],
-    ids=["eager list", "yields before adding", "no return", "slices its input", "not a function"],
+    ids=[
+        "eager list",
+        "yields before adding",
+        "no return",
+        "slices its input",
+        "not a function",
+        "never stops",
+        "copies its input",
+    ],
 )
 def test_q1_explains_wrong_answers(answer: Any, fragments: list[str]) -> None:
     incorrect(q1.evaluate(answer), *fragments)
@@ -107,6 +131,35 @@ function* chunk(items, size) {
     if (batch.length > 0) yield batch;
     if (batch.length < size) return;
   }
+}
+"""
+
+CHUNK_LOOKS_AHEAD = """
+function* chunk(items, size) {
+  let batch = [];
+  for (const item of items) {
+    if (batch.length === size) { yield batch; batch = []; }
+    batch.push(item);
+  }
+  if (batch.length > 0) yield batch;
+}
+"""
+
+CHUNK_NEVER_STOPS = """
+function* chunk(items, size) {
+  const iterator = items[Symbol.iterator]();
+  for (;;) {
+    const batch = [];
+    for (let step; batch.length < size && !(step = iterator.next()).done; ) batch.push(step.value);
+    yield batch;
+  }
+}
+"""
+
+CHUNK_COPIES_ITS_INPUT = """
+function* chunk(items, size) {
+  const all = Array.from(items);
+  for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
 }
 """
 
@@ -158,7 +211,11 @@ function* chunk(items, size) {
 """
 
 
-@pytest.mark.parametrize("source", [CHUNK_RIGHT, CHUNK_WITH_AN_ITERATOR], ids=["solution", "manual iterator"])
+@pytest.mark.parametrize(
+    "source",
+    [CHUNK_RIGHT, CHUNK_WITH_AN_ITERATOR, CHUNK_LOOKS_AHEAD],
+    ids=["solution", "manual iterator", "looks ahead"],
+)
 def test_q2_accepts_correct_generators(source: str) -> None:
     assert q2.evaluate(source).status == "correct", q2.evaluate(source)
 
@@ -174,7 +231,10 @@ def test_q2_accepts_correct_generators(source: str) -> None:
         ("function* chunk(items, size) {\n  for (const item of items {\n}", ["SyntaxError", "line 2 of your cell"]),
         ("function* batches(items, size) { yield [...items]; }", ["does not define a function named `chunk`"]),
         ("process.exit(0);", ["does it call process.exit()"]),
+        ("function* chunk(items, size) {}\nreturn;", ["`return` outside a function"]),
         (42, ["JavaScript source saved by `%%node --save`"]),
+        (CHUNK_NEVER_STOPS, ["[...chunk([1, 2, 3, 4, 5], 2)]", "[[1, 2], [3, 4], [5], [], []", "still more"]),
+        (CHUNK_COPIES_ITS_INPUT, ["chunk read 1000 items", "should read only what those batches need"]),
     ],
     ids=[
         "shared batch",
@@ -185,7 +245,10 @@ def test_q2_accepts_correct_generators(source: str) -> None:
         "syntax",
         "renamed",
         "exits",
+        "returns at top level",
         "not source",
+        "never stops",
+        "copies its input",
     ],
 )
 def test_q2_explains_wrong_answers(source: Any, fragments: list[str]) -> None:
@@ -218,6 +281,13 @@ LEADERBOARD_IN_PLACE = LEADERBOARD_RIGHT.replace("toSorted", "sort")
 LEADERBOARD_NO_TIE_BREAK = LEADERBOARD_RIGHT.replace(" || a.name.localeCompare(b.name)", "")
 LEADERBOARD_ASCENDING = LEADERBOARD_RIGHT.replace("b.score - a.score", "a.score - b.score")
 LEADERBOARD_NO_RETURN = LEADERBOARD_RIGHT.replace("return results", "results")
+LEADERBOARD_BOOLEAN_COMPARATOR = LEADERBOARD_RIGHT.replace("a.name.localeCompare(b.name)", "a.name > b.name")
+LEADERBOARD_CUTS_BEFORE_SORTING = """
+function leaderboard(results, n) {
+  return results.slice(0, n).toSorted((a, b) => b.score - a.score || a.name.localeCompare(b.name))
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
 LEADERBOARD_AS_STRINGS = """
 function leaderboard(results, n) {
   return results.map(({ name, score }) => `${score}|${name}`).toSorted().toReversed().slice(0, n)
@@ -239,8 +309,18 @@ def test_q3_accepts_correct_translations(source: str) -> None:
         (LEADERBOARD_ASCENDING, ['expected ["Grace: 10", "Ada: 9"], got ["Linus: 7", "Ada: 9"]']),
         (LEADERBOARD_NO_RETURN, ["got undefined", "forget `return`"]),
         (LEADERBOARD_AS_STRINGS, ['expected ["Grace: 10", "Ada: 9"], got ["Ada: 9", "Linus: 7"]']),
+        (LEADERBOARD_BOOLEAN_COMPARATOR, ['expected ["Ada: 5", "Linus: 5"], got ["Margaret: 5", "Ada: 5"]']),
+        (LEADERBOARD_CUTS_BEFORE_SORTING, ['expected ["Ada: 5", "Linus: 5"], got ["Ada: 5", "Margaret: 5"]']),
     ],
-    ids=["sorts in place", "no tie break", "ascending", "no return", "sorts numbers as strings"],
+    ids=[
+        "sorts in place",
+        "no tie break",
+        "ascending",
+        "no return",
+        "sorts numbers as strings",
+        "comparator returns a boolean",
+        "cuts before sorting",
+    ],
 )
 def test_q3_explains_wrong_answers(source: str, fragments: list[str]) -> None:
     incorrect(q3.evaluate(source), *fragments)
