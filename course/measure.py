@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -54,10 +55,13 @@ peak = rss_kib("VmHWM") if resettable else resource.getrusage(resource.RUSAGE_SE
 if sys.platform == "darwin" and not resettable:
     baseline, peak = baseline // 1024, peak // 1024   # macOS reports bytes
 result = namespace.get("result")
+try:
+    if json.loads(json.dumps(result)) != result:
+        raise TypeError("changes in a JSON round trip")
+except (TypeError, ValueError):
+    result = repr(result)
 with open(result_path, "w") as out:
-    plain = isinstance(result, (int, float, str, bool, type(None), list, dict))
-    json.dump({"baseline_kib": baseline, "peak_kib": peak, "seconds": seconds,
-               "result": result if plain else repr(result)}, out)
+    json.dump({"baseline_kib": baseline, "peak_kib": peak, "seconds": seconds, "result": result}, out)
 """
 
 
@@ -81,6 +85,7 @@ class Measurement:
 
     @property
     def extra_mib(self) -> float:
+        """:attr:`extra_bytes` in MiB, for tables and plots."""
         return self.extra_bytes / MiB
 
 
@@ -96,10 +101,16 @@ def measure(code: str, *, setup: str = "", timeout: float = 120.0, cwd: str | Pa
     with tempfile.TemporaryDirectory(prefix="course-measure-") as tmp:
         result_path = os.path.join(tmp, "result.json")
         argv = [sys.executable, "-c", _DRIVER, textwrap.dedent(setup), textwrap.dedent(code), result_path]
+        process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, start_new_session=True
+        )
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+            stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as error:
+            os.killpg(process.pid, signal.SIGKILL)  # the snippet and anything it started
+            process.communicate()
             raise MeasureError(f"the snippet ran longer than {timeout:g} s and was stopped") from error
+        done = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
         if done.returncode != 0:
             tail = "\n".join(done.stderr.strip().splitlines()[-8:])
             raise MeasureError(f"the snippet failed (exit {done.returncode}):\n{tail}")

@@ -16,14 +16,15 @@ import sys
 import tempfile
 import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 HOST = "127.0.0.1"
 
-_LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
+_LIVE: set[Any] = set()
+"""Every server started and not yet stopped (strong references: a server the
+notebook forgot to keep in a variable must still be stopped at exit)."""
 
 
 class ServerError(RuntimeError):
@@ -46,39 +47,92 @@ def port_answers(port: int, host: str = HOST) -> bool:
         return False
 
 
+def listens(pid: int, port: int) -> bool:
+    """True when process ``pid`` or one of its descendants listens on ``port``.
+
+    Tells our server apart from a stranger that grabbed the same port. Where
+    the operating system will not say (``AccessDenied``), assume it is ours.
+    """
+    import psutil
+
+    try:
+        family = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    for process in family:
+        try:
+            for conn in process.net_connections(kind="tcp"):
+                if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+                    return True
+        except psutil.NoSuchProcess:
+            continue
+        except psutil.AccessDenied:
+            return True
+    return False
+
+
 def wait_until_answers(
     port: int,
     *,
     host: str = HOST,
     timeout: float = 15.0,
     alive: Callable[[], bool] = lambda: True,
+    ours: Callable[[], bool] = lambda: True,
     describe: Callable[[], str] = lambda: "",
 ) -> None:
-    """Poll ``host:port`` until it accepts a connection.
+    """Poll ``host:port`` until our server accepts a connection there.
 
     ``alive`` lets the caller stop waiting early when the process died;
-    ``describe`` supplies the text of the error (the command, its output).
+    ``ours`` says whether the listener is really the server we started;
+    ``describe`` supplies the end of the error text (the command, its output).
     """
     deadline = time.monotonic() + timeout
+    stranger = False
     while time.monotonic() < deadline:
-        if port_answers(port, host):
-            return
         if not alive():
             raise ServerError(f"the server exited before it answered on {host}:{port}.{describe()}")
+        if port_answers(port, host):
+            if ours():
+                return
+            stranger = True
         time.sleep(0.05)
+    if stranger:
+        raise ServerError(f"{host}:{port} answered, but not from the server we started: the port is taken.{describe()}")
     raise ServerError(f"nothing answered on {host}:{port} within {timeout:g} s.{describe()}")
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to kill us if the kernel dies."""
+def _load_prctl() -> Callable[..., int] | None:
+    """Linux's ``prctl``, looked up once here (never inside a forked child)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except OSError:
-        pass
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: the child gets SIGTERM when the process that started it dies.
+
+    This covers a kernel killed with SIGKILL, when ``atexit`` never runs. Only
+    a pre-loaded C call runs in the child, which is safe after ``fork`` even
+    in a kernel with threads. (Linux ties the signal to the *thread* that
+    started the child: start servers from the notebook's main thread.)
+    """
+
+    def hook() -> None:
+        if _PRCTL is not None:
+            _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the hook ran
+            os._exit(1)
+
+    return hook
 
 
 class Server(Protocol):
@@ -92,6 +146,21 @@ class Server(Protocol):
     def stop(self) -> None: ...
 
 
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
 class ProcessServer:
     """A server running as a child process (its own process group)."""
 
@@ -103,10 +172,12 @@ class ProcessServer:
 
     @property
     def url(self) -> str:
+        """``http://127.0.0.1:PORT``, the base address of the server."""
         return f"http://{HOST}:{self.port}"
 
     @property
     def running(self) -> bool:
+        """True while the server's main process has not exited."""
         return self.process.poll() is None
 
     def output(self, last_lines: int = 20) -> str:
@@ -118,20 +189,17 @@ class ProcessServer:
         return "\n".join(lines[-last_lines:])
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Terminate the whole process group; kill it if it does not stop."""
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.process.wait(timeout)
+        """Terminate the whole process group (even if its leader already exited); then kill it."""
+        _signal_group(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout)
+        deadline = time.monotonic() + timeout
+        while _group_alive(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _signal_group(self.process.pid, signal.SIGKILL)  # stragglers that ignored SIGTERM
         self.log.unlink(missing_ok=True)
         _LIVE.discard(self)
 
@@ -169,7 +237,7 @@ def start_process(
             cwd=cwd,
             env={**os.environ, **(env or {})},
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=_die_with_parent(os.getpid()),
         )
     except FileNotFoundError as error:
         os.close(log_fd)
@@ -183,7 +251,13 @@ def start_process(
         return f"\ncommand: {' '.join(server.command)}\nlast output:\n{out}"
 
     try:
-        wait_until_answers(port, timeout=timeout, alive=lambda: server.running, describe=describe)
+        wait_until_answers(
+            port,
+            timeout=timeout,
+            alive=lambda: server.running,
+            ours=lambda: listens(process.pid, port),
+            describe=describe,
+        )
     except ServerError:
         server.stop()
         raise
@@ -210,6 +284,7 @@ class ThreadServer:
 
     @property
     def url(self) -> str:
+        """``http://127.0.0.1:PORT``, the base address of the server."""
         return f"http://{HOST}:{self.port}"
 
     def stop(self) -> None:
@@ -240,7 +315,16 @@ def start_thread(make_server: Callable[[tuple[str, int]], _Serving], *, timeout:
     running = ThreadServer(server)
     running.thread.start()
     _LIVE.add(running)
-    wait_until_answers(running.port, timeout=timeout, alive=running.thread.is_alive)
+    try:
+        wait_until_answers(
+            running.port,
+            timeout=timeout,
+            alive=running.thread.is_alive,
+            describe=lambda: f"\nserver: {type(server).__name__}",
+        )
+    except ServerError:
+        running.stop()
+        raise
     return running
 
 

@@ -9,7 +9,11 @@ def test_allocation_is_measured_above_the_baseline():
     result = measure("block = bytearray(100 * 1024 * 1024); result = len(block)")
     assert 100 <= result.extra_mib < 110
     assert result.result == 100 * MiB
-    assert result.seconds >= 0
+
+
+def test_wall_time_covers_the_snippet_and_not_the_setup():
+    result = measure("time.sleep(0.3)", setup="import time; time.sleep(1)")
+    assert 0.3 <= result.seconds < 0.9
 
 
 def test_setup_memory_is_not_counted():
@@ -30,3 +34,6 @@ def test_a_snippet_past_its_timeout_is_stopped():
 
 def test_non_json_results_come_back_as_repr():
     assert measure("result = {1, 2}").result == "{1, 2}"
+    assert measure("result = [b'x']").result == "[b'x']"
+    assert measure("result = {1: 'a'}").result == "{1: 'a'}"
+    assert measure("result = {'a': [1, 2.5]}").result == {"a": [1, 2.5]}

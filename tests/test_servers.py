@@ -23,9 +23,13 @@ class Hello(BaseHTTPRequestHandler):
 
 
 def test_free_port_is_bindable_on_loopback():
+    import socket
+
     port = servers.free_port()
     assert 1024 <= port <= 65535
     assert not servers.port_answers(port)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
 
 
 def test_process_server_answers_then_stops():
@@ -118,3 +122,52 @@ def test_children_die_with_their_parent(tmp_path):
     while servers.port_answers(port) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not servers.port_answers(port)
+
+
+def test_a_server_nobody_kept_is_still_stopped():
+    import gc
+
+    port = servers.free_port()
+    servers.start_process([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], port=port)
+    gc.collect()
+    servers.stop_all()
+    assert not servers.port_answers(port)
+
+
+def _processes_running(marker: str) -> list[int]:
+    import psutil
+
+    return [p.pid for p in psutil.process_iter(["cmdline"]) if marker in " ".join(p.info["cmdline"] or [])]
+
+
+def test_the_whole_group_goes_even_when_its_leader_already_exited():
+    marker = "sleep 313"
+    with pytest.raises(servers.ServerError, match="exited before it answered"):
+        servers.start_process(["sh", "-c", f"{marker} & exit 1"], port=servers.free_port(), timeout=5)
+    deadline = time.monotonic() + 5
+    while _processes_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _processes_running(marker)
+
+
+def test_a_stranger_on_the_port_is_not_taken_for_our_server():
+    import socket
+
+    with socket.socket() as stranger:
+        stranger.bind(("127.0.0.1", 0))
+        stranger.listen()
+        port = stranger.getsockname()[1]
+        with pytest.raises(servers.ServerError) as error:
+            servers.start_process([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], port=port)
+    assert "Address already in use" in str(error.value) or "port is taken" in str(error.value)
+    assert not servers._LIVE
+
+
+def test_a_thread_server_that_never_serves_is_cleaned_up():
+    class Broken(ThreadingHTTPServer):
+        def server_activate(self) -> None:  # forgets to listen()
+            pass
+
+    with pytest.raises(servers.ServerError, match=r"nothing answered(.|\n)*Broken"):
+        servers.start_thread(lambda addr: Broken(addr, Hello), timeout=1)
+    assert not servers._LIVE
