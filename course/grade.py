@@ -78,32 +78,58 @@ def chapter_of(path: Path, notebook: nbformat.NotebookNode) -> str:
 _RUNNER = """
 import sys, nbformat
 from nbclient import NotebookClient
-path, folder, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
+path, folder, limit, chapter = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 nb = nbformat.read(path, as_version=4)
+learner_cells = len(nb.cells)
+nb.cells.append(nbformat.v4.new_code_cell(
+    "from course.checks import chapter_questions as _grader_questions\\n"
+    f"for _grader_question in _grader_questions({chapter!r}):\\n"
+    "    _grader_question.check()"))
+
+def started(cell, cell_index, **kwargs):
+    print(f"started {cell_index + 1}", flush=True)
+
 client = NotebookClient(nb, timeout=limit, interrupt_on_timeout=True, allow_errors=True,
-                        kernel_name="python3", resources={"metadata": {"path": folder}})
+                        kernel_name="course-grader", on_cell_execute=started,
+                        resources={"metadata": {"path": folder}})
 client.execute()
 for number, cell in enumerate(nb.cells, start=1):
+    where = f"cell {number}" if number <= learner_cells else "the grader's final re-check"
     for out in cell.get("outputs", []):
         if out.get("output_type") != "error":
             continue
         if out["ename"] == "KeyboardInterrupt":
-            print(f"cell {number} ran longer than {limit:g} s and was interrupted")
+            print(f"{where} ran longer than {limit:g} s and was interrupted")
         else:
-            print(f"cell {number} raised {out['ename']}: {out['evalue']}"[:200])
+            print(f"{where} raised {out['ename']}: {out['evalue']}"[:200])
 """
 
 
-def _execute(path: Path, outcomes: Path, cell_timeout: float) -> list[str]:
+def _kernelspec(folder: Path) -> Path:
+    """A kernelspec for this very interpreter, so a user's own ``python3`` kernel is never picked."""
+    spec = folder / "kernels" / "course-grader"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "course grader", "language": "python"})
+    )
+    return folder
+
+
+def _execute(path: Path, chapter: str, outcomes: Path, cell_timeout: float) -> list[str]:
     """Run the notebook in a child process; return the problems seen (errors, time-outs).
 
     A cell running past ``cell_timeout`` is interrupted and the rest still
     runs; a notebook still running after ``NOTEBOOK_FACTOR`` times that is
-    killed together with its kernel.
+    killed together with its kernel. After the learner's cells, one more cell
+    checks every question again, so a deleted or edited check cell does not
+    change the grade.
     """
-    env = {**os.environ, OUTCOMES_ENV: str(outcomes)}
+    jupyter_path = os.pathsep.join(filter(None, [str(_kernelspec(outcomes.parent)), os.environ.get("JUPYTER_PATH")]))
+    env = {**os.environ, OUTCOMES_ENV: str(outcomes), "JUPYTER_PATH": jupyter_path}
+    folder = str(path.parent.resolve())
     process = subprocess.Popen(
-        [sys.executable, "-c", _RUNNER, str(path), str(path.parent.resolve()), str(cell_timeout)],
+        [sys.executable, "-c", _RUNNER, str(path), folder, str(cell_timeout), chapter],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -115,12 +141,14 @@ def _execute(path: Path, outcomes: Path, cell_timeout: float) -> list[str]:
         stdout, stderr = process.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
         _kill_tree(process.pid)
-        process.communicate()
-        return [f"stopped after {limit:g} s: cells kept running even after being interrupted"]
-    problems = [line for line in stdout.splitlines() if line.strip()]
+        stdout, _ = process.communicate()
+        last = [line.split()[1] for line in stdout.splitlines() if line.startswith("started ")][-1:]
+        where = f" in cell {last[0]}" if last else " before the first cell ran"
+        return [f"stopped after {limit:g} s{where}: it kept running even after being interrupted"]
+    problems = [line for line in stdout.splitlines() if line.strip() and not line.startswith("started ")]
     if process.returncode != 0:
-        last = (stderr.strip().splitlines() or ["(no message)"])[-1]
-        problems.append(f"could not be executed: {last}")
+        last_line = (stderr.strip().splitlines() or ["(no message)"])[-1]
+        problems.append(f"could not be executed: {last_line}")
     return problems
 
 
@@ -152,7 +180,7 @@ def grade(path: Path, *, timeout: float = 120.0, chapter: str | None = None) -> 
     with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
         outcomes = Path(tmp) / "outcomes.jsonl"
         outcomes.touch()
-        problems = _execute(path, outcomes, timeout)
+        problems = _execute(path, chapter, outcomes, timeout)
         verdicts = {name: Verdict("not_run") for name in names}
         for line in outcomes.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)

@@ -28,8 +28,9 @@ def learner_copy(tmp_path, name, insert_before_last_check=None):
     return path
 
 
-def test_command_line_grades_solution_full_and_exercise_zero(tmp_path):
+def test_command_line_grades_solution_full_and_every_untouched_exercise_zero(tmp_path):
     out_json, out_csv = tmp_path / "grades.json", tmp_path / "grades.csv"
+    others = sorted(p for p in (ROOT / "exercises").glob("*.ipynb") if p != EXERCISE)
     done = subprocess.run(
         [
             sys.executable,
@@ -37,6 +38,7 @@ def test_command_line_grades_solution_full_and_exercise_zero(tmp_path):
             "course.grade",
             str(SOLUTION),
             str(EXERCISE),
+            *map(str, others),
             "--json",
             str(out_json),
             "--csv",
@@ -47,14 +49,16 @@ def test_command_line_grades_solution_full_and_exercise_zero(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    solved, untouched = json.loads(out_json.read_text())
+    solved, *untouched = json.loads(out_json.read_text())
     assert (solved["score"], solved["total"]) == (TOTAL, TOTAL)
-    assert untouched["score"] == 0 and untouched["total"] == TOTAL
-    assert {v["status"] for v in untouched["questions"].values()} == {"not_attempted"}
+    assert len(untouched) == 1 + len(others) and len(others) >= 2
+    for report in untouched:
+        assert report["score"] == 0 and report["total"] >= 3, report["notebook"]
+        assert {v["status"] for v in report["questions"].values()} == {"not_attempted"}, report["notebook"]
     assert f"{TOTAL}/{TOTAL}" in done.stdout and f"0/{TOTAL}" in done.stdout
     rows = out_csv.read_text().splitlines()
     assert rows[0] == "notebook,chapter,question,status,message"
-    assert len(rows) == 1 + 2 * TOTAL
+    assert len(rows) == 1 + sum(report["total"] for report in [solved, *untouched])
 
 
 def test_a_crashing_cell_does_not_hide_the_other_answers(tmp_path):
@@ -75,13 +79,36 @@ def test_a_hanging_cell_is_interrupted_and_the_rest_still_graded(tmp_path):
 def test_a_wrong_answer_is_reported_with_its_message(tmp_path):
     notebook = nbformat.read(SOLUTION, as_version=4)
     first_check = next(i for i, cell in enumerate(notebook.cells) if "q1.check()" in cell.source)
-    notebook.cells[first_check].source = "q1.check(lambda *args, **kwargs: None)"
+    notebook.cells.insert(first_check, nbformat.v4.new_code_cell("def running_total(numbers):\n    return iter([])"))
     path = tmp_path / "00-polyglot-wrong.ipynb"
     nbformat.write(notebook, path)
     report = grade(path)
     assert report.questions["q1"].status == "incorrect"
-    assert report.questions["q1"].message
+    assert "expected" in report.questions["q1"].message
     assert report.score == TOTAL - 1
+
+
+def test_deleting_the_check_cells_does_not_change_the_grade(tmp_path):
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if ".check()" not in cell.source]
+    path = tmp_path / "00-polyglot-no-checks.ipynb"
+    nbformat.write(notebook, path)
+    assert grade(path).score == TOTAL
+
+
+def test_a_cell_that_ignores_interrupts_gets_the_notebook_stopped(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("print('warming up')"),
+        nbformat.v4.new_code_cell("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(600)"),
+    ]
+    path = tmp_path / "00-polyglot-stuck.ipynb"
+    nbformat.write(notebook, path)
+    report = grade(path, timeout=2)
+    assert report.score == 0
+    assert set(v.status for v in report.questions.values()) == {"not_run"}
+    assert report.problems == ["stopped after 10 s in cell 2: it kept running even after being interrupted"]
+    assert not psutil.Process().children(recursive=True), "grading left processes behind"
 
 
 def test_unknown_chapter_is_a_clear_error(tmp_path):
