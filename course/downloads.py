@@ -176,6 +176,9 @@ class DownloadHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server: DownloadServer
+    # Errors the base class answers itself (a malformed request line, say) come as one line of text too.
+    error_content_type = "text/plain; charset=utf-8"
+    error_message_format = "%(code)d %(message)s: %(explain)s\n"
     _OPTIONS = {
         "bytes": {"fail_after", "ignore_range", "range_align", "chunked"},
         "gzip": set(),
@@ -202,6 +205,11 @@ class DownloadHandler(BaseHTTPRequestHandler):
             self._send_json(self.server.stats.snapshot(reset=True))
         else:
             self._send_text(405, f"POST is only for /stats/reset; use GET for {urlsplit(self.path).path}")
+
+    def _refuse_method(self) -> None:
+        self._send_text(405, f"{self.command} is not supported here; download with GET (or HEAD for the headers)")
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse_method
 
     def _dispatch(self, send_body: bool) -> None:
         parts = urlsplit(self.path)
@@ -261,7 +269,7 @@ class DownloadHandler(BaseHTTPRequestHandler):
         except ValueError:
             raise BadRequest(400, f"{name} must be a number, got {query[name]!r}") from None
         if not low <= value <= high:
-            raise BadRequest(400, f"{name} must be between {low:g} and {high:g}, got {value:g}")
+            raise BadRequest(400, f"{name} must be between {low:.10g} and {high:.10g}, got {query[name]}")
         return value
 
     # --- endpoints -----------------------------------------------------------------------
@@ -270,6 +278,7 @@ class DownloadHandler(BaseHTTPRequestHandler):
         fail_after = int(self._number(query, "fail_after", -1, 0, MAX_SIZE))
         align = int(self._number(query, "range_align", 1, 1, MAX_SIZE))
         chunked = self._number(query, "chunked", 0, 0, 1) == 1
+        ignore_range = self._number(query, "ignore_range", 0, 0, 1) == 1
         start, stop, status = 0, size, 200
         range_header = self.headers.get("Range")
         headers = {
@@ -277,7 +286,7 @@ class DownloadHandler(BaseHTTPRequestHandler):
             "Accept-Ranges": "bytes",
             CHECKSUM_HEADER: content_sha256(size),
         }
-        if range_header is not None and self._number(query, "ignore_range", 0, 0, 1) == 0:
+        if range_header is not None and not ignore_range:
             try:
                 start, stop = parse_range(range_header, size)
             except BadRequest as bad:  # a 416 still names the file's checksum and length
@@ -367,7 +376,8 @@ class DownloadHandler(BaseHTTPRequestHandler):
     def _send_json(self, value: object) -> None:
         body = json.dumps(value).encode()
         self._start(200, {"Content-Type": "application/json"}, length=len(body))
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 def _gzipped(pieces: Iterator[memoryview]) -> Iterator[bytes]:

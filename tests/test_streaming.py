@@ -170,12 +170,33 @@ def test_ndjson_records_heartbeats_and_pacing(host):
         ("GET", "/status/503", 503, "503"),
         ("POST", "/bytes/10", 405, "POST"),
         ("GET", "/stats/reset", 405, "POST /stats/reset"),
+        ("GET", "/bytes/10?ignore_range=yes", 400, "ignore_range must be a number"),
+        ("GET", "/bytes/10?range_align=0", 400, "between 1 and 4294967296, got 0"),
+        ("PUT", "/bytes/10", 405, "download with GET"),
+        ("DELETE", "/stats", 405, "download with GET"),
     ],
 )
 def test_bad_requests_get_a_status_and_a_message(host, method, path, status, words):
     r = requests.request(method, f"{host.url}{path}", timeout=10)
     assert r.status_code == status
     assert words in r.text
+
+
+def test_malformed_request_gets_a_plain_text_error(host):
+    with socket.create_connection(("127.0.0.1", host.port), timeout=5) as client:
+        client.sendall(b"BREW /bytes/10 HTTP/1.1\r\nHost: x\r\n\r\n")  # a method no handler knows
+        answer = client.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 501") and "text/plain" in answer and "<html" not in answer.lower()
+    assert "Unsupported method ('BREW')" in answer
+
+
+def test_head_of_stats_sends_no_body(host):
+    with socket.create_connection(("127.0.0.1", host.port), timeout=5) as client:
+        client.sendall(b"HEAD /stats HTTP/1.1\r\nHost: x\r\n\r\nGET /stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.2)
+        answer = client.recv(65536).decode()
+    head, second = answer.split("\r\n\r\n", 1)  # nothing may follow the HEAD's headers but the next answer
+    assert head.startswith("HTTP/1.1 200") and second.startswith("HTTP/1.1 200")
 
 
 def test_byte_counter_counts_what_was_sent_and_resets(host):
@@ -312,6 +333,39 @@ def progress_only_at_the_end(url, path, on_progress):
         on_progress(done, int(r.headers["Content-Length"]))
 
 
+def progress_zero_total(url, path, on_progress):
+    with requests.get(url, stream=True, timeout=10) as r, open(path, "wb") as f:
+        r.raise_for_status()
+        total = int(r.headers.get("Content-Length", 0))
+        done = 0
+        for chunk in r.iter_content(chunk_size=256 * 1024):
+            done += f.write(chunk)
+            on_progress(done, total)
+
+
+def progress_swapped(url, path, on_progress):
+    with requests.get(url, stream=True, timeout=10) as r, open(path, "wb") as f:
+        r.raise_for_status()
+        length = r.headers.get("Content-Length")
+        total = int(length) if length else None
+        done = 0
+        for chunk in r.iter_content(chunk_size=256 * 1024):
+            done += f.write(chunk)
+            on_progress(total, done)
+
+
+def progress_not_streamed(url, path, on_progress):
+    r = requests.get(url, timeout=10)  # no stream=True: the "progress" starts when the download is over
+    r.raise_for_status()
+    length = r.headers.get("Content-Length")
+    total = int(length) if length else None
+    done = 0
+    with open(path, "wb") as f:
+        for chunk in r.iter_content(chunk_size=256 * 1024):
+            done += f.write(chunk)
+            on_progress(done, total)
+
+
 def test_q2_accepts_cumulative_progress():
     outcome = q2.evaluate(save_with_progress)
     assert outcome.status == "correct", outcome.message
@@ -323,6 +377,9 @@ def test_q2_accepts_cumulative_progress():
         (progress_per_chunk, "grow at every call"),
         (progress_header_as_text, "as an int"),
         (progress_only_at_the_end, "called 1 time"),
+        (progress_zero_total, "`total` should be None"),
+        (progress_swapped, "arguments are swapped"),
+        (progress_not_streamed, "before any progress was reported"),
     ],
 )
 def test_q2_rejects(answer, words):
@@ -398,6 +455,20 @@ def resume_overwriting(url, path):
                 f.write(chunk)
 
 
+def resume_taking_any_416_as_done(url, path):
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    with requests.get(url, headers={"Range": f"bytes={have}-"}, stream=True, timeout=10) as r:
+        if r.status_code == 416:
+            return  # wrong: a 416 for another size means the local file is not that file
+        r.raise_for_status()
+        start = int(r.headers["Content-Range"].split()[1].split("-")[0]) if r.status_code == 206 else 0
+        with open(path, "r+b" if have else "wb") as f:
+            f.seek(start)
+            f.truncate()
+            for chunk in r.iter_content(chunk_size=1024 * 1024):
+                f.write(chunk)
+
+
 def test_q3_accepts_a_careful_resume():
     outcome = q3.evaluate(resume)
     assert outcome.status == "correct", outcome.message
@@ -410,6 +481,7 @@ def test_q3_accepts_a_careful_resume():
         (resume_ignoring_content_range, "Write the body at the offset Content-Range names"),
         (resume_raising_on_416, "nothing left to fetch"),
         (resume_overwriting, "no more than"),
+        (resume_taking_any_416_as_done, "so yours is not complete"),
     ],
 )
 def test_q3_rejects(answer, words):

@@ -239,8 +239,9 @@ class Q1(Question):
             )
             if peak > self.MEMORY_LIMIT_MIB:
                 raise Incorrect(
-                    f"memory rose by {peak:.0f} MiB while saving a 256 MiB file: the body was held in memory. "
-                    "Use stream=True and write r.iter_content(...) chunk by chunk (no r.content)"
+                    f"memory rose by {peak:.0f} MiB while saving a 256 MiB file: the body was held in memory "
+                    "(r.content, a list of chunks, or a huge chunk_size). Use stream=True and write "
+                    "r.iter_content(chunk_size=1024 * 1024) to the file chunk by chunk"
                 )
             problem = describe_file(path, self.LARGE)
             if problem:
@@ -271,6 +272,7 @@ class Q2(Question):
     """
 
     SIZE = 8 * MiB + 12_345
+    LARGE = 64 * MiB
 
     def judge(self, save_with_progress: Any) -> None:
         base = host_url()
@@ -279,6 +281,24 @@ class Q2(Question):
             expect_quick("save_with_progress", lambda: call(save_with_progress, *probe))
             self._case(save_with_progress, f"{base}/bytes/{self.SIZE}", Path(tmp, "a.bin"), self.SIZE)
             self._case(save_with_progress, f"{base}/bytes/{self.SIZE}?chunked=1", Path(tmp, "b.bin"), None)
+            self._while_downloading(save_with_progress, base, Path(tmp, "c.bin"))
+
+    def _while_downloading(self, save_with_progress: Any, base: str, path: Path) -> None:
+        """The first report must come while most of a 64 MiB body is still on the host's side."""
+        sent_at_first_call: list[int] = []
+
+        def on_progress(*args: Any) -> None:
+            if not sent_at_first_call:
+                sent_at_first_call.append(requests.get(f"{base}/stats", timeout=10).json()["body_bytes_sent"])
+
+        requests.post(f"{base}/stats/reset", timeout=10)
+        call(save_with_progress, f"{base}/bytes/{self.LARGE}", str(path), on_progress)
+        if sent_at_first_call and sent_at_first_call[0] >= self.LARGE // 2:
+            raise Incorrect(
+                f"on_progress was first called when the host had already sent {sent_at_first_call[0] // MiB} MiB of "
+                "a 64 MiB file: the whole body was downloaded before any progress was reported. Ask with "
+                "stream=True so that each chunk is reported as it arrives"
+            )
 
     def _case(self, save_with_progress: Any, url: str, path: Path, total: int | None) -> None:
         calls: list[tuple[Any, ...]] = []
@@ -295,6 +315,8 @@ class Q2(Question):
         if any(len(args) != 2 for args in calls):
             raise Incorrect(f"{what}: call on_progress(done, total) with two arguments, got {calls[0]!r}")
         done = [args[0] for args in calls]
+        if len(set(done)) == 1 and calls[-1][1] == self.SIZE:
+            raise Incorrect(f"{what}: the arguments are swapped, got {calls[0]!r}: call on_progress(done, total)")
         if any(later <= earlier for earlier, later in zip(done, done[1:], strict=False)):
             raise Incorrect(
                 f"{what}: `done` should count all bytes written so far and grow at every call, "
@@ -303,9 +325,9 @@ class Q2(Question):
         expect_equal(f"{what}: the last `done`", self.SIZE, done[-1])
         totals = {args[1] for args in calls}
         if totals != {total}:
-            reason = "the Content-Length header as an int" if total else "None, as there is no Content-Length"
+            reason = "the Content-Length header as an int" if total else "there is no Content-Length"
             raise Incorrect(
-                f"{what}: `total` should be {total!r} ({reason}) at every call, got {sorted(totals, key=repr)}"
+                f"{what}: `total` should be {total!r} at every call ({reason}), got {sorted(totals, key=repr)}"
             )
 
 
@@ -351,6 +373,7 @@ class Q3(Question):
             self._ignored_range(resume, f"{base}/bytes/{self.SIZE}?ignore_range=1", Path(tmp, "whole.bin"))
             self._moved_start(resume, f"{base}/bytes/{self.SIZE}?range_align={MiB}", Path(tmp, "aligned.bin"))
             self._error(resume, f"{base}/status/503", Path(tmp, "error.bin"))
+            self._too_long(resume, f"{base}/bytes/{self.SIZE}", Path(tmp, "too-long.bin"))
 
     def _after_drops(self, resume: Any, url: str, path: Path) -> None:
         """The host drops every response after 2 MiB: three calls must finish the file, each adding to it."""
@@ -385,6 +408,20 @@ class Q3(Question):
         problem = describe_file(path, self.SIZE)
         if problem:
             raise Incorrect(f"resume() of a file that was already complete changed it: {problem}")
+
+    def _too_long(self, resume: Any, url: str, path: Path) -> None:
+        """A file longer than the server's gets a 416 naming another size: an error, not a finished download."""
+        write_prefix(path, self.SIZE, self.SIZE)
+        with open(path, "ab") as file:
+            file.write(b"stale tail")
+        longer = self.SIZE + len(b"stale tail")
+        what = (
+            f"your file had {longer} bytes and the host answered 416 with Content-Range 'bytes */{self.SIZE}' "
+            f"(its file has {self.SIZE} bytes, so yours is not complete, it is wrong)"
+        )
+        expect_http_error(what, lambda: resume(url, str(path)), 416)
+        if not path.exists() or path.stat().st_size != longer:
+            raise Incorrect(f"{what}: raise requests.HTTPError and leave the file as it was")
 
     def _ignored_range(self, resume: Any, url: str, path: Path) -> None:
         write_prefix(path, self.SIZE, self.PARTIAL)
