@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book lab test exercises lint grade-demo clean
+.PHONY: setup book lab test exercises lint clean
 
 setup: $(STAMP) node_modules/.installed
 
@@ -29,8 +29,8 @@ book: setup
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1
 
-## make test: every test — helpers, checks, notebooks (nbval), book build, headless browser
-test: setup
+## make test: lint, then every test — helpers, checks, notebooks (nbval), book build, headless browser
+test: setup lint
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout=300 tests notebooks solutions
 
@@ -38,8 +38,9 @@ test: setup
 exercises: setup
 	$(PY) -m course.exercises
 
+## make lint: ruff on the package, the tests and the notebooks
 lint: setup
-	$(VENV)/bin/ruff check course tests
+	$(VENV)/bin/ruff check course tests notebooks solutions
 	$(VENV)/bin/ruff format --check course tests
 
 clean:

@@ -120,6 +120,7 @@ def generate(root: Path = ROOT, check: bool = False) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; exit 1 when ``--check`` finds stale notebooks, 2 on bad markers."""
     parser = argparse.ArgumentParser(prog="python -m course.exercises", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report out-of-date notebooks; exit 1 if any")
     args = parser.parse_args(argv)

@@ -40,6 +40,8 @@ class GradingError(ValueError):
 
 @dataclass
 class Verdict:
+    """What the last ``check()`` of one question said (or ``not_run``)."""
+
     status: str
     message: str = ""
 
@@ -55,10 +57,12 @@ class Report:
 
     @property
     def score(self) -> int:
+        """Number of questions whose last verdict is Correct."""
         return sum(verdict.status == "correct" for verdict in self.questions.values())
 
     @property
     def total(self) -> int:
+        """Number of questions in the chapter."""
         return len(self.questions)
 
 
@@ -209,11 +213,13 @@ def table(reports: list[Report]) -> str:
 
 
 def write_json(reports: list[Report], path: Path) -> None:
+    """Every report with its verdicts and messages, as a JSON list."""
     data = [{**asdict(report), "score": report.score, "total": report.total} for report in reports]
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def write_csv(reports: list[Report], path: Path) -> None:
+    """One row per notebook and question, for a spreadsheet or an LMS import."""
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(["notebook", "chapter", "question", "status", "message"])
@@ -223,6 +229,7 @@ def write_csv(reports: list[Report], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: grade, print the table, write JSON/CSV; 2 on a usage error."""
     parser = argparse.ArgumentParser(prog="python -m course.grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path, help="learners' exercise notebooks")
     parser.add_argument(

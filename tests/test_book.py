@@ -68,6 +68,7 @@ def build(source: Path, config: dict, output: Path, toc: Path | None = None) -> 
 
 
 @pytest.fixture(scope="module")
+@pytest.mark.timeout(900)
 def html(tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("book")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())

@@ -57,6 +57,7 @@ class Outcome:
 
     @property
     def correct(self) -> bool:
+        """True for the Correct verdict."""
         return self.status == "correct"
 
     def __str__(self) -> str:
@@ -120,7 +121,7 @@ class Question:
             return self._outcome("incorrect", str(reason))
         except SetupProblem:
             raise  # the machine lacks something: say so, don't blame the answer
-        except Exception as error:  # learner code may raise anything: explain, don't dump a traceback
+        except (Exception, SystemExit) as error:  # learner code may raise anything: explain, no traceback
             return self._outcome("incorrect", f"your code raised {describe_error(error)}")
         return self._outcome("correct")
 
