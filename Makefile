@@ -41,7 +41,7 @@ exercises: setup
 ## make lint: ruff on the package, the tests and the notebooks
 lint: setup
 	$(VENV)/bin/ruff check course tests notebooks solutions
-	$(VENV)/bin/ruff format --check course tests
+	$(VENV)/bin/ruff format --check course tests notebooks solutions
 
 clean:
 	rm -rf _build .jupyter_cache
