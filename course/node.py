@@ -92,7 +92,10 @@ def node_cell(line: str, cell: str, namespace: dict[str, Any] | None = None) -> 
     sys.stdout.write(done.stdout)
     sys.stderr.write(done.stderr)
     if done.returncode != 0:
-        raise NodeFailed(f"node exited with status {done.returncode}")
+        hint = ""
+        if "Cannot find module" in done.stderr and not NODE_MODULES.is_dir():
+            hint = f" — the course's JavaScript packages are not installed: run `npm ci` in {NODE_MODULES.parent}"
+        raise NodeFailed(f"node exited with status {done.returncode}{hint}")
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -444,3 +444,10 @@ def test_load_ext_registers_the_node_cell_magic(capsys: pytest.CaptureFixture[st
     shell.run_cell_magic("node", "--save source", "console.log([1, 2].map((n) => n * 10).join())")
     assert capsys.readouterr().out == "10,20\n"
     assert shell.user_ns["source"].startswith("console.log")
+
+
+def test_missing_node_modules_gets_a_hint_to_run_npm_ci(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(node, "NODE_MODULES", tmp_path / "node_modules")
+    with pytest.raises(node.NodeFailed, match="run `npm ci`"):
+        node.node_cell("", 'require("co");')
+    assert "Cannot find module" in capsys.readouterr().err
