@@ -79,3 +79,20 @@ def test_exercise_holds_no_solution_line(solution_path):
                 assert line not in exercise_sources.splitlines(), f"solution line leaked: {line!r}"
     assert blocks >= 3, "each chapter has at least three questions with solution blocks"
     assert all(not cell.get("outputs") for cell in exercise.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("solution_path", SOLUTIONS, ids=lambda p: p.name)
+def test_every_check_in_the_solution_says_correct(solution_path):
+    """Committed outputs (which nbval proves equal a fresh run) say Correct for every question."""
+    from course.checks import CHAPTERS, chapter_questions
+
+    chapter = CHAPTERS[solution_path.name[:2]]
+    notebook = nbformat.read(solution_path, as_version=4)
+    verdicts = {}
+    for cell in notebook.cells:
+        for question in chapter_questions(chapter):
+            if cell.cell_type == "code" and f"{question.name}.check()" in cell.source:
+                text = "".join(out.get("text", "") for out in cell.outputs if out.get("output_type") == "stream")
+                verdicts[question.name] = text.strip()
+    assert set(verdicts) == {q.name for q in chapter_questions(chapter)}, "every question is checked"
+    assert all(text == "✅ Correct" for text in verdicts.values()), verdicts
