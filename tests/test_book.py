@@ -36,6 +36,7 @@ CHROMIUM_FLAGS = [
     "--hide-scrollbars",
 ]
 REPOSITORY = "polyglot-ninja/executable-course"
+pytestmark = pytest.mark.timeout(900)  # the first test also pays for the book build
 
 
 def toc_files() -> list[str]:
@@ -68,7 +69,6 @@ def build(source: Path, config: dict, output: Path, toc: Path | None = None) -> 
 
 
 @pytest.fixture(scope="module")
-@pytest.mark.timeout(900)
 def html(tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("book")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
