@@ -105,6 +105,7 @@ class Page(HTMLParser):
         self.images: list[str] = []
         self.output_images: list[str] = []
         self.outputs = 0
+        self.output_tables = 0
         self._in: list[str] = []
         self._output_depth: list[int] = []
         self._depth = 0
@@ -120,6 +121,8 @@ class Page(HTMLParser):
             self._output_depth.append(self._depth)
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
+        if tag == "table" and self._output_depth:
+            self.output_tables += 1
         if tag == "img" and attrs.get("src"):
             self.images.append(attrs["src"])
             if self._output_depth:
@@ -183,6 +186,12 @@ def test_page_renders_in_chromium(page, html, site, chromium, tmp_path):
         if has_outputs:
             assert rendered.outputs > 0, f"{page}: code outputs missing from the page"
         assert len(rendered.output_images) >= pngs, f"{page}: {pngs} plots in the notebook, not all on the page"
+        tables = sum(
+            "| --- |" in "".join(out.get("data", {}).get("text/markdown", ""))
+            for cell in notebook.cells
+            for out in cell.get("outputs", [])
+        )
+        assert rendered.output_tables >= tables, f"{page}: {tables} Markdown tables in outputs, not all rendered"
         for image in rendered.output_images:
             data = (html / urlparse(urljoin(url, image)).path.lstrip("/")).read_bytes()
             assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{page}: plot {image} is not a PNG"
