@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from course import ROOT
+from course.checks import CHAPTERS
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?P<comment>// )?### BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*(// )?### END SOLUTION\s*$")
@@ -81,7 +82,15 @@ def exercise_from_solution(solution: nbformat.NotebookNode, name: str) -> nbform
 
 
 def tag_solution_cells(solution: nbformat.NotebookNode, name: str) -> None:
-    """Give every cell that holds a solution the ``hide-input`` tag (in place)."""
+    """Give every cell that holds a solution the ``hide-input`` tag (in place).
+
+    Also records the chapter in the notebook's metadata (``course.chapter``),
+    which the exercise inherits, so the grader knows a copy under any name.
+    """
+    chapter = CHAPTERS.get(name[:2])
+    if chapter is None:
+        raise SolutionBlockError(f"{name}: no chapter for prefix {name[:2]!r} in course.checks.CHAPTERS")
+    solution.metadata.setdefault("course", {})["chapter"] = chapter
     for index, cell in enumerate(solution.cells):
         if cell.cell_type != "code":
             continue

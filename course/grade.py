@@ -68,6 +68,9 @@ class Report:
 
 def chapter_of(path: Path, notebook: nbformat.NotebookNode) -> str:
     """The chapter module for ``notebook``: from its metadata, else its file name."""
+    recorded = notebook.metadata.get("course", {}).get("chapter")
+    if recorded in CHAPTERS.values():
+        return str(recorded)
     source = notebook.metadata.get("course", {}).get("generated_from", "")
     for candidate in (Path(source).name, path.name):
         match = re.match(r"(\d\d)-", candidate)

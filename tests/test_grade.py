@@ -3,13 +3,14 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import psutil
 import pytest
 
 from course import ROOT
-from course.checks import chapter_questions
+from course.checks import CHAPTERS, chapter_questions
 from course.grade import grade
 
 SOLUTION = ROOT / "solutions" / "00-polyglot.ipynb"
@@ -136,3 +137,12 @@ def test_not_a_notebook_is_a_clear_error(tmp_path):
     path.write_text("not json")
     with pytest.raises(ValueError, match="not a readable notebook"):
         grade(path)
+
+
+def test_the_chapter_is_known_under_any_file_name():
+    from course.grade import chapter_of
+
+    for folder in ("exercises", "solutions"):
+        for path in (ROOT / folder).glob("*.ipynb"):
+            notebook = nbformat.read(path, as_version=4)
+            assert chapter_of(Path("homework-of-ada.ipynb"), notebook) == CHAPTERS[path.name[:2]]
