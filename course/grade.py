@@ -176,13 +176,18 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(family, timeout=5)
 
 
-def grade(path: Path, *, timeout: float = 120.0, chapter: str | None = None) -> Report:
-    """Execute one learner notebook and collect its verdicts."""
+def identify(path: Path, chapter: str | None = None) -> str:
+    """The chapter of the notebook at ``path``; :class:`GradingError` if unreadable or unknown."""
     try:
         notebook = nbformat.read(path, as_version=4)
     except (OSError, ValueError) as error:
         raise GradingError(f"{path}: not a readable notebook ({error})") from error
-    chapter = chapter or chapter_of(path, notebook)
+    return chapter or chapter_of(path, notebook)
+
+
+def grade(path: Path, *, timeout: float = 120.0, chapter: str | None = None) -> Report:
+    """Execute one learner notebook and collect its verdicts."""
+    chapter = identify(path, chapter)
     names = [question.name for question in chapter_questions(chapter)]
     with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
         outcomes = Path(tmp) / "outcomes.jsonl"
@@ -203,9 +208,8 @@ def table(reports: list[Report]) -> str:
     lines = [f"{'notebook':<{width}}  " + "  ".join(f"{n:>3}" for n in names) + "  score"]
     for report in reports:
         cells = [SYMBOLS[report.questions[n].status] if n in report.questions else " " for n in names]
-        lines.append(
-            f"{report.notebook:<{width}}  " + "  ".join(f"{c:>3}" for c in cells) + f"  {report.score}/{report.total}"
-        )
+        score = f"{report.score}/{report.total}" if report.questions else "not graded"
+        lines.append(f"{report.notebook:<{width}}  " + "  ".join(f"{c:>3}" for c in cells) + f"  {score}")
     lines.append(LEGEND)
     for report in reports:
         for name, verdict in report.questions.items():
@@ -232,7 +236,10 @@ def write_csv(reports: list[Report], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line: grade, print the table, write JSON/CSV; 2 on a usage error."""
+    """The command line: grade, print the table, write JSON/CSV.
+
+    Exit status 1 when some file could not be graded (the others still are), 2 on a usage error.
+    """
     parser = argparse.ArgumentParser(prog="python -m course.grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path, help="learners' exercise notebooks")
     parser.add_argument(
@@ -245,19 +252,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--csv", type=Path, help="also write one row per question as CSV to this file")
     args = parser.parse_args(argv)
-    reports: list[Report] = []
-    for path in args.notebooks:
+    gradable: list[Path] = []
+    refused: list[Report] = []
+    for path in args.notebooks:  # look at every file before executing any
         try:
-            reports.append(grade(path, timeout=args.timeout, chapter=args.chapter))
+            identify(path, args.chapter)
+            gradable.append(path)
         except GradingError as error:
             print(f"error: {error}", file=sys.stderr)
-            return 2
+            refused.append(Report(str(path), "", {}, [f"not graded: {error}"]))
+    reports = [grade(path, timeout=args.timeout, chapter=args.chapter) for path in gradable] + refused
     print(table(reports))
     if args.json:
         write_json(reports, args.json)
     if args.csv:
         write_csv(reports, args.csv)
-    return 0
+    return 1 if refused else 0
 
 
 if __name__ == "__main__":

@@ -124,12 +124,22 @@ def test_a_cell_that_ignores_interrupts_gets_the_notebook_stopped(tmp_path):
     assert not live_children(), "grading left processes behind"
 
 
-def test_unknown_chapter_is_a_clear_error(tmp_path):
+def test_an_unknown_file_is_reported_and_the_rest_still_graded(tmp_path):
     path = tmp_path / "homework.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), path)
-    done = subprocess.run([sys.executable, "-m", "course.grade", str(path)], capture_output=True, text=True)
-    assert done.returncode == 2
+    out_json = tmp_path / "grades.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "course.grade", str(path), str(EXERCISE), "--json", str(out_json)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
     assert "cannot tell which chapter" in done.stderr and "--chapter" in done.stderr
+    untouched, refused = json.loads(out_json.read_text())
+    assert untouched["total"] == TOTAL and untouched["score"] == 0
+    assert refused["notebook"] == str(path) and "not graded" in refused["problems"][0]
+    assert "not graded" in done.stdout
 
 
 def test_not_a_notebook_is_a_clear_error(tmp_path):
