@@ -27,7 +27,7 @@ book: setup
 
 ## make lab: open JupyterLab on the course
 lab: setup
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make test: lint, then every test — helpers, checks, notebooks (nbval), book build, headless browser
 test: setup lint

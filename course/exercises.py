@@ -4,9 +4,10 @@
 each block between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (in a
 ``%%node`` cell: ``// ### BEGIN SOLUTION`` … ``// ### END SOLUTION``) is
 replaced by a placeholder that raises ``NotImplementedError``, at the block's
-own indentation. Outputs and execution counts are cleared. In ``solutions/``
-the cells holding a solution get the ``hide-input`` tag, so the book folds
-them away.
+own indentation. Outputs and execution counts are cleared, cells tagged
+``solutions-only`` are left out, and a title ``# Solutions: …`` becomes
+``# Exercises: …``. In ``solutions/`` the cells holding a solution get the
+``hide-input`` tag, so the book folds them away.
 
     python -m course.exercises          # write exercises/ (and tag solutions/)
     python -m course.exercises --check  # exit 1 if anything is out of date
@@ -27,6 +28,8 @@ from course.checks import CHAPTERS
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?P<comment>// )?### BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*(// )?### END SOLUTION\s*$")
 HIDE = "hide-input"
+SOLUTIONS_ONLY = "solutions-only"
+"""Tag of cells that only make sense beside the answers (left out of the exercise notebook)."""
 
 PLACEHOLDER = {
     "#": ["# YOUR CODE HERE", "raise NotImplementedError()"],
@@ -65,7 +68,10 @@ def strip_solutions(source: str, where: str = "cell") -> tuple[str, bool]:
 def exercise_from_solution(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """Build the learner's notebook: solutions stripped, outputs cleared."""
     exercise = nbformat.from_dict(solution)
+    exercise.cells = [cell for cell in exercise.cells if SOLUTIONS_ONLY not in cell.metadata.get("tags", [])]
     for index, cell in enumerate(exercise.cells):
+        if cell.cell_type == "markdown" and cell.source.startswith("# Solutions:"):
+            cell.source = "# Exercises:" + cell.source.removeprefix("# Solutions:")
         if cell.cell_type == "code":
             cell.source, found = strip_solutions(cell.source, f"{name} cell {index}")
             cell.outputs = []

@@ -96,3 +96,13 @@ def test_every_check_in_the_solution_says_correct(solution_path):
                 verdicts[question.name] = text.strip()
     assert set(verdicts) == {q.name for q in chapter_questions(chapter)}, "every question is checked"
     assert all(text == "✅ Correct" for text in verdicts.values()), verdicts
+
+
+def test_solution_only_cells_and_title_do_not_reach_the_exercise():
+    solution = nbformat.v4.new_notebook()
+    title = nbformat.v4.new_markdown_cell("# Solutions: demo\n\nTasks below.")
+    note = nbformat.v4.new_markdown_cell("Worked answers, folded.")
+    note.metadata["tags"] = ["solutions-only"]
+    solution.cells = [title, note, nbformat.v4.new_code_cell("x = 1")]
+    exercise = exercise_from_solution(solution, "99-demo.ipynb")
+    assert [cell.source for cell in exercise.cells] == ["# Exercises: demo\n\nTasks below.", "x = 1"]
