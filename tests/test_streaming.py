@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import socket
+import textwrap
 import time
 
 import pytest
@@ -295,17 +296,14 @@ def test_q1_stub_is_not_attempted():
     assert q1.evaluate(save_stub).status == "not_attempted"
 
 
-def save_with_progress(url, path, on_progress):
-    with requests.get(url, stream=True, timeout=10) as r:
-        r.raise_for_status()
-        length = r.headers.get("Content-Length")
-        total = int(length) if length is not None else None
-        done = 0
-        with open(path, "wb") as f:
-            for chunk in r.iter_content(chunk_size=256 * 1024):
-                f.write(chunk)
-                done += len(chunk)
-                on_progress(done, total)
+def from_solution(question, name):
+    """The reference answer the learner sees with ``qN.solution()``, as a function."""
+    namespace = {"requests": requests, "os": os, "json": json}
+    exec(textwrap.dedent(question.solution_code), namespace)
+    return namespace[name]
+
+
+save_with_progress = from_solution(q2, "save_with_progress")
 
 
 def progress_per_chunk(url, path, on_progress):
