@@ -30,9 +30,14 @@ lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make test: lint, then every test — helpers, checks, notebooks (nbval), book build, headless browser
+## make test CHAPTER=<slug>: one chapter's tests and notebooks only, for fast work on a chapter
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=300
 test: setup lint
-	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-		--nbval-cell-timeout=300 tests notebooks solutions
+ifdef CHAPTER
+	$(PY) -m pytest $(NBVAL) $$($(PY) -m course.chapters $(CHAPTER) --paths)
+else
+	$(PY) -m pytest $(NBVAL) tests notebooks solutions
+endif
 
 ## make exercises: regenerate exercises/ from solutions/
 exercises: setup

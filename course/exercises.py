@@ -16,17 +16,14 @@ own indentation. Outputs and execution counts are cleared, cells tagged
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 import nbformat
 
-from course import ROOT
-from course.checks import CHAPTERS
+from course import ROOT, chapters
+from course.solutions import BEGIN, END, SolutionBlockError, solutions_in
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?P<comment>// )?### BEGIN SOLUTION\s*$")
-END = re.compile(r"^[ \t]*(// )?### END SOLUTION\s*$")
 HIDE = "hide-input"
 SOLUTIONS_ONLY = "solutions-only"
 """Tag of cells that only make sense beside the answers (left out of the exercise notebook)."""
@@ -35,10 +32,6 @@ PLACEHOLDER = {
     "#": ["# YOUR CODE HERE", "raise NotImplementedError()"],
     "//": ["// YOUR CODE HERE", 'throw new Error("NotImplementedError: replace this line with your code");'],
 }
-
-
-class SolutionBlockError(ValueError):
-    """A solution cell has unbalanced BEGIN/END markers."""
 
 
 def strip_solutions(source: str, where: str = "cell") -> tuple[str, bool]:
@@ -93,10 +86,13 @@ def tag_solution_cells(solution: nbformat.NotebookNode, name: str) -> None:
     Also records the chapter in the notebook's metadata (``course.chapter``),
     which the exercise inherits, so the grader knows a copy under any name.
     """
-    chapter = CHAPTERS.get(name[:2])
-    if chapter is None:
-        raise SolutionBlockError(f"{name}: no chapter for prefix {name[:2]!r} in course.checks.CHAPTERS")
-    solution.metadata.setdefault("course", {})["chapter"] = chapter
+    chapter = chapters.from_file_name(name)
+    if chapter is None or chapter.stem != name.removesuffix(".ipynb"):
+        raise SolutionBlockError(
+            f"{name}: no chapter declares this file; name it NN-slug.ipynb after a Chapter in course/chapters"
+        )
+    solutions_in(solution, name)  # every answer must be followed by its check
+    solution.metadata.setdefault("course", {})["chapter"] = chapter.slug
     for index, cell in enumerate(solution.cells):
         if cell.cell_type != "code":
             continue

@@ -4,7 +4,9 @@ Each notebook is executed from top to bottom in a fresh kernel (in its own
 folder, errors allowed so that one broken cell does not hide the answers after
 it), with ``COURSE_OUTCOMES`` pointing at a file where every ``qN.check()``
 call records its verdict. The last verdict of each question counts; a question
-whose check never ran scores nothing and is reported as "not run". A notebook
+whose check never ran scores nothing and is reported as "not run"; a question
+whose check hit a setup problem (a missing program, a server that would not
+start) is listed as a setup problem with its reason, never as wrong. A notebook
 cell that runs longer than ``--timeout`` seconds is interrupted (the rest of
 the notebook still runs), and a notebook that still has not finished after five
 times that is stopped; verdicts recorded before either are kept.
@@ -18,8 +20,6 @@ import argparse
 import csv
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -27,14 +27,18 @@ from pathlib import Path
 
 import nbformat
 
-from course.checks import CHAPTERS, OUTCOMES_ENV, chapter_questions
+from course import chapters
+from course.checks import OUTCOMES_ENV
+from course.errors import CourseError
+from course.execute import KERNEL
+from course.processes import run
 
 NOTEBOOK_FACTOR = 5
-SYMBOLS = {"correct": "✓", "incorrect": "✗", "not_attempted": "–", "not_run": "·"}
-LEGEND = "✓ correct   ✗ incorrect   – not attempted   · not run"
+SYMBOLS = {"correct": "✓", "incorrect": "✗", "not_attempted": "–", "not_run": "·", "setup_problem": "!"}
+LEGEND = "✓ correct   ✗ incorrect   – not attempted   · not run   ! setup problem (not graded)"
 
 
-class GradingError(ValueError):
+class GradingError(CourseError):
     """A notebook cannot be graded (not a notebook, unknown chapter …)."""
 
 
@@ -65,56 +69,43 @@ class Report:
         """Number of questions in the chapter."""
         return len(self.questions)
 
+    @property
+    def setup_problems(self) -> list[str]:
+        """Questions whose check met a setup problem: to grade again once the machine is fixed."""
+        return [name for name, verdict in self.questions.items() if verdict.status == "setup_problem"]
+
+    @property
+    def shown_score(self) -> str:
+        """``3/4``, with the setup problems named, since they are not a score of 0."""
+        if not self.questions:
+            return "not graded"
+        problems = len(self.setup_problems)
+        return f"{self.score}/{self.total}" + (f" ({problems} setup problem{'s' * (problems > 1)})" if problems else "")
+
 
 def chapter_of(path: Path, notebook: nbformat.NotebookNode) -> str:
-    """The chapter module for ``notebook``: from its metadata, else its file name."""
-    recorded = notebook.metadata.get("course", {}).get("chapter")
-    if recorded in CHAPTERS.values():
-        return str(recorded)
-    source = notebook.metadata.get("course", {}).get("generated_from", "")
+    """The chapter slug of ``notebook``: from its metadata, else from the name it was generated from or has."""
+    recorded = str(notebook.metadata.get("course", {}).get("chapter", ""))
+    if recorded:
+        try:
+            return chapters.find(recorded).slug
+        except chapters.UnknownChapter:
+            pass
+    source = str(notebook.metadata.get("course", {}).get("generated_from", ""))
     for candidate in (Path(source).name, path.name):
-        match = re.match(r"(\d\d)-", candidate)
-        if match and match.group(1) in CHAPTERS:
-            return CHAPTERS[match.group(1)]
+        chapter = chapters.from_file_name(candidate) if candidate else None
+        if chapter is not None:
+            return chapter.slug
+    stems = ", ".join(f"{chapter.code}-" for chapter in chapters.chapters())
     raise GradingError(
         f"{path}: cannot tell which chapter this is (no course metadata, and the file name "
-        f"does not start with one of {', '.join(sorted(CHAPTERS))}-). Pass --chapter NAME."
+        f"does not start with one of {stems}). Pass --chapter NAME."
     )
-
-
-_RUNNER = """
-import sys, nbformat
-from nbclient import NotebookClient
-path, folder, limit, chapter = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
-nb = nbformat.read(path, as_version=4)
-learner_cells = len(nb.cells)
-nb.cells.append(nbformat.v4.new_code_cell(
-    "from course.checks import chapter_questions as _grader_questions\\n"
-    f"for _grader_question in _grader_questions({chapter!r}):\\n"
-    "    _grader_question.check()"))
-
-def started(cell, cell_index, **kwargs):
-    print(f"started {cell_index + 1}", flush=True)
-
-client = NotebookClient(nb, timeout=limit, interrupt_on_timeout=True, allow_errors=True,
-                        kernel_name="course-grader", on_cell_execute=started,
-                        resources={"metadata": {"path": folder}})
-client.execute()
-for number, cell in enumerate(nb.cells, start=1):
-    where = f"cell {number}" if number <= learner_cells else "the grader's final re-check"
-    for out in cell.get("outputs", []):
-        if out.get("output_type") != "error":
-            continue
-        if out["ename"] == "KeyboardInterrupt":
-            print(f"{where} ran longer than {limit:g} s and was interrupted")
-        else:
-            print(f"{where} raised {out['ename']}: {out['evalue']}"[:200])
-"""
 
 
 def _kernelspec(folder: Path) -> Path:
     """A kernelspec for this very interpreter, so a user's own ``python3`` kernel is never picked."""
-    spec = folder / "kernels" / "course-grader"
+    spec = folder / "kernels" / KERNEL
     spec.mkdir(parents=True)
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     spec.joinpath("kernel.json").write_text(
@@ -124,56 +115,30 @@ def _kernelspec(folder: Path) -> Path:
 
 
 def _execute(path: Path, chapter: str, outcomes: Path, cell_timeout: float) -> list[str]:
-    """Run the notebook in a child process; return the problems seen (errors, time-outs).
+    """Run the notebook with :mod:`course.execute` in a child process; return the problems seen.
 
     A cell running past ``cell_timeout`` is interrupted and the rest still
     runs; a notebook still running after ``NOTEBOOK_FACTOR`` times that is
-    killed together with its kernel. After the learner's cells, one more cell
-    checks every question again, so a deleted or edited check cell does not
-    change the grade.
+    killed together with its kernel and everything it started.
     """
     jupyter_path = os.pathsep.join(filter(None, [str(_kernelspec(outcomes.parent)), os.environ.get("JUPYTER_PATH")]))
-    env = {**os.environ, OUTCOMES_ENV: str(outcomes), "JUPYTER_PATH": jupyter_path}
     folder = str(path.parent.resolve())
-    process = subprocess.Popen(
-        [sys.executable, "-c", _RUNNER, str(path), folder, str(cell_timeout), chapter],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    limit = cell_timeout * NOTEBOOK_FACTOR
-    try:
-        stdout, stderr = process.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        _kill_tree(process.pid)
-        stdout, _ = process.communicate()
-        last = [line.split()[1] for line in stdout.splitlines() if line.startswith("started ")][-1:]
+    done = run(
+        [sys.executable, "-m", "course.execute", str(path), folder, str(cell_timeout), chapter],
+        timeout=cell_timeout * NOTEBOOK_FACTOR,
+        env={OUTCOMES_ENV: str(outcomes), "JUPYTER_PATH": jupyter_path},
+    )  # afterwards nothing the notebook started is left running
+    if done.timed_out:
+        last = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("started ")][-1:]
         where = f" in cell {last[0]}" if last else " before the first cell ran"
-        return [f"stopped after {limit:g} s{where}: it kept running even after being interrupted"]
-    problems = [line for line in stdout.splitlines() if line.strip() and not line.startswith("started ")]
-    if process.returncode != 0:
-        last_line = (stderr.strip().splitlines() or ["(no message)"])[-1]
+        return [
+            f"stopped after {cell_timeout * NOTEBOOK_FACTOR:g} s{where}: it kept running even after being interrupted"
+        ]
+    problems = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith("started ")]
+    if done.returncode != 0:
+        last_line = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
         problems.append(f"could not be executed: {last_line}")
     return problems
-
-
-def _kill_tree(pid: int) -> None:
-    """Kill a process and everything it started (the kernel runs in its own session)."""
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        return
-    family = [parent, *parent.children(recursive=True)]
-    for process in family:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(family, timeout=5)
 
 
 def identify(path: Path, chapter: str | None = None) -> str:
@@ -188,7 +153,7 @@ def identify(path: Path, chapter: str | None = None) -> str:
 def grade(path: Path, *, timeout: float = 120.0, chapter: str | None = None) -> Report:
     """Execute one learner notebook and collect its verdicts."""
     chapter = identify(path, chapter)
-    names = [question.name for question in chapter_questions(chapter)]
+    names = [question.name for question in chapters.find(chapter).questions()]
     with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
         outcomes = Path(tmp) / "outcomes.jsonl"
         outcomes.touch()
@@ -208,20 +173,24 @@ def table(reports: list[Report]) -> str:
     lines = [f"{'notebook':<{width}}  " + "  ".join(f"{n:>3}" for n in names) + "  score"]
     for report in reports:
         cells = [SYMBOLS[report.questions[n].status] if n in report.questions else " " for n in names]
-        score = f"{report.score}/{report.total}" if report.questions else "not graded"
-        lines.append(f"{report.notebook:<{width}}  " + "  ".join(f"{c:>3}" for c in cells) + f"  {score}")
+        lines.append(f"{report.notebook:<{width}}  " + "  ".join(f"{c:>3}" for c in cells) + f"  {report.shown_score}")
     lines.append(LEGEND)
     for report in reports:
         for name, verdict in report.questions.items():
             if verdict.status == "incorrect":
                 lines.append(f"{report.notebook} {name}: {verdict.message}")
+            elif verdict.status == "setup_problem":
+                lines.append(f"{report.notebook} {name}: setup problem, not graded: {verdict.message}")
         lines.extend(f"{report.notebook}: {problem}" for problem in report.problems)
     return "\n".join(lines)
 
 
 def write_json(reports: list[Report], path: Path) -> None:
     """Every report with its verdicts and messages, as a JSON list."""
-    data = [{**asdict(report), "score": report.score, "total": report.total} for report in reports]
+    data = [
+        {**asdict(report), "score": report.score, "total": report.total, "setup_problems": report.setup_problems}
+        for report in reports
+    ]
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -248,7 +217,11 @@ def main(argv: list[str] | None = None) -> int:
         default=120.0,
         help="seconds a cell may run before it is interrupted (default 120); a notebook gets 5 times that",
     )
-    parser.add_argument("--chapter", choices=sorted(CHAPTERS.values()), help="override the detected chapter")
+    parser.add_argument(
+        "--chapter",
+        choices=[chapter.slug for chapter in chapters.chapters()],
+        help="override the chapter read from the notebook's metadata or file name",
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--csv", type=Path, help="also write one row per question as CSV to this file")
     args = parser.parse_args(argv)

@@ -18,7 +18,9 @@ import sys
 import tempfile
 from typing import Any
 
-from course import ROOT, SetupProblem
+from course import ROOT
+from course.errors import CourseError, SetupProblem
+from course.processes import run
 
 NODE_MODULES = ROOT / "node_modules"
 
@@ -26,11 +28,8 @@ NODE_MODULES = ROOT / "node_modules"
 class NodeMissing(SetupProblem):
     """Node.js is not installed or not on PATH."""
 
-    def _render_traceback_(self) -> list[str]:  # the message says what to do; a traceback would bury it
-        return [f"NodeMissing: {self}"]
 
-
-class NodeFailed(RuntimeError):
+class NodeFailed(CourseError):
     """A JavaScript cell exited with a non-zero status."""
 
     def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a Python traceback
@@ -42,8 +41,8 @@ def node_executable() -> str:
     found = shutil.which("node")
     if found is None:
         raise NodeMissing(
-            "Node.js was not found on PATH. Install Node.js 20 or newer (see the course's setup page), "
-            "then restart the kernel."
+            "Node.js was not found on PATH.",
+            fix="install Node.js 20 or newer (see the course's setup page), then restart the kernel",
         )
     return found
 
@@ -56,26 +55,17 @@ def run_node(source: str, *, stdin: str = "", timeout: float = 30.0) -> subproce
     return code -9 with a note on stderr.
     """
     node = node_executable()
-    env = {**os.environ, "NODE_PATH": str(NODE_MODULES)}
     with tempfile.NamedTemporaryFile("w", suffix=".js", prefix="cell-", delete=False, encoding="utf-8") as script:
         script.write(source)
     try:
-        return subprocess.run(
-            [node, script.name],
-            input=stdin,
-            capture_output=True,
-            encoding="utf-8",  # what Node writes everywhere; the locale's encoding (e.g. cp1252 on Windows) is not
-            errors="replace",
-            timeout=timeout,
-            env=env,
-        )
-    except subprocess.TimeoutExpired as error:
-        stdout = error.stdout.decode("utf-8", "replace") if isinstance(error.stdout, bytes) else (error.stdout or "")
-        return subprocess.CompletedProcess(
-            error.cmd, -9, stdout, f"stopped after {timeout:g} s (is it waiting forever?)"
-        )
+        done = run([node, script.name], timeout=timeout, input=stdin, env={"NODE_PATH": str(NODE_MODULES)})
     finally:
         os.unlink(script.name)
+    if done.timed_out:
+        return subprocess.CompletedProcess(
+            [node, script.name], -9, done.stdout, f"stopped after {timeout:g} s (is it waiting forever?)"
+        )
+    return subprocess.CompletedProcess([node, script.name], done.returncode, done.stdout, done.stderr)
 
 
 def node_cell(line: str, cell: str, namespace: dict[str, Any] | None = None) -> None:

@@ -1,34 +1,55 @@
-"""Start and stop real servers on 127.0.0.1 for the lessons.
+"""Start and stop real servers on 127.0.0.1 for the lessons and the checks.
 
 Every server binds the loopback interface on a free port, is waited for until
-it answers, and is stopped by the notebook, by a ``with`` block, or at the
-latest when the kernel exits: a lesson never leaves a process behind.
+it answers (:mod:`course.probes` says what "answers" means for HTTP, websockets
+or redis), and is stopped by the notebook, by a ``with`` block, or at the
+latest when the kernel exits: a lesson never leaves a process or a file behind.
+
+A server that fails to start is a :class:`~course.errors.ServerError`, which is
+a setup problem: the message names the command and its last output.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
-import signal
+import collections
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import psutil
+
+from course import probes
+from course.errors import ServerError, SetupProblem
+from course.processes import Child, spawn
+
 HOST = "127.0.0.1"
+OUTPUT_LINES = 200
+"""How many of a server's last output lines are kept (in memory) for error messages."""
 
 _LIVE: set[Any] = set()
 """Every server started and not yet stopped (strong references: a server the
 notebook forgot to keep in a variable must still be stopped at exit)."""
 
+_SHARED: dict[str, Any] = {}
+"""Servers that checks share within one process, by name (see :func:`shared`)."""
 
-class ServerError(RuntimeError):
-    """A server did not start or did not answer in time."""
+
+class Server(Protocol):
+    """What every started server offers."""
+
+    port: int
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    def stop(self) -> None: ...
 
 
 def free_port(host: str = HOST) -> int:
@@ -40,11 +61,7 @@ def free_port(host: str = HOST) -> int:
 
 def port_answers(port: int, host: str = HOST) -> bool:
     """True when something accepts TCP connections on ``host:port``."""
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
+    return probes.tcp()(host, port)
 
 
 def listens(pid: int, port: int) -> bool:
@@ -53,8 +70,6 @@ def listens(pid: int, port: int) -> bool:
     Tells our server apart from a stranger that grabbed the same port. Where
     the operating system will not say (``AccessDenied``), assume it is ours.
     """
-    import psutil
-
     try:
         family = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
     except psutil.NoSuchProcess:
@@ -71,104 +86,66 @@ def listens(pid: int, port: int) -> bool:
     return False
 
 
-def wait_until_answers(
+def wait_until_ready(
     port: int,
     *,
     host: str = HOST,
+    probe: probes.Probe | None = None,
     timeout: float = 15.0,
     alive: Callable[[], bool] = lambda: True,
     ours: Callable[[], bool] = lambda: True,
     describe: Callable[[], str] = lambda: "",
 ) -> None:
-    """Poll ``host:port`` until our server accepts a connection there.
+    """Poll ``host:port`` until ``probe`` (default: a TCP connect) succeeds against our server.
 
     ``alive`` lets the caller stop waiting early when the process died;
     ``ours`` says whether the listener is really the server we started;
     ``describe`` supplies the end of the error text (the command, its output).
     """
+    probe = probe or probes.tcp()
     deadline = time.monotonic() + timeout
-    stranger = False
+    stranger = listening = False
     while time.monotonic() < deadline:
         if not alive():
-            raise ServerError(f"the server exited before it answered on {host}:{port}.{describe()}")
+            raise ServerError(f"the server exited before it answered on {host}:{port}.{describe()}", fix=_RESTART)
         if port_answers(port, host):
-            if ours():
+            listening = True
+            if not ours():
+                stranger = True
+            elif probe(host, port):
                 return
-            stranger = True
         time.sleep(0.05)
     if stranger:
-        raise ServerError(f"{host}:{port} answered, but not from the server we started: the port is taken.{describe()}")
-    raise ServerError(f"nothing answered on {host}:{port} within {timeout:g} s.{describe()}")
+        raise ServerError(
+            f"{host}:{port} answered, but not from the server we started: the port is taken.{describe()}",
+            fix=f"stop the program listening on port {port} (or restart the kernel), then run the cell again",
+        )
+    if listening:
+        raise ServerError(
+            f"{host}:{port} accepted connections but did not answer as expected within {timeout:g} s.{describe()}",
+            fix=_RESTART,
+        )
+    raise ServerError(f"nothing answered on {host}:{port} within {timeout:g} s.{describe()}", fix=_RESTART)
 
 
-def _load_prctl() -> Callable[..., int] | None:
-    """Linux's ``prctl``, looked up once here (never inside a forked child)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int) -> Callable[[], None]:
-    """A ``preexec_fn``: the child gets SIGTERM when the process that started it dies.
-
-    This covers a kernel killed with SIGKILL, when ``atexit`` never runs. Only
-    a pre-loaded C call runs in the child, which is safe after ``fork`` even
-    in a kernel with threads. (Linux ties the signal to the *thread* that
-    started the child: start servers from the notebook's main thread.)
-    """
-
-    def hook() -> None:
-        if _PRCTL is not None:
-            _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before the hook ran
-            os._exit(1)
-
-    return hook
-
-
-class Server(Protocol):
-    """What every started server offers."""
-
-    port: int
-
-    @property
-    def url(self) -> str: ...
-
-    def stop(self) -> None: ...
-
-
-def _signal_group(group: int, signum: int) -> None:
-    try:
-        os.killpg(group, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
+_RESTART = "restart the kernel and run the notebook from the top; if it happens again, see the setup page"
 
 
 class ProcessServer:
-    """A server running as a child process (its own process group)."""
+    """A server running as a child process (see :mod:`course.processes`), its output kept in memory."""
 
-    def __init__(self, command: Sequence[str], port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    def __init__(self, command: Sequence[str], port: int, child: Child) -> None:
         self.command = list(command)
         self.port = port
-        self.process = process
-        self.log = log
+        self.child = child
+        self._lines: collections.deque[str] = collections.deque(maxlen=OUTPUT_LINES)
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+
+    @property
+    def process(self) -> Any:
+        """The leader's :class:`subprocess.Popen`."""
+        return self.child.process
 
     @property
     def url(self) -> str:
@@ -178,30 +155,26 @@ class ProcessServer:
     @property
     def running(self) -> bool:
         """True while the server's main process has not exited."""
-        return self.process.poll() is None
+        return self.child.running
 
     def output(self, last_lines: int = 20) -> str:
         """The last lines the process wrote to stdout and stderr."""
-        try:
-            lines = self.log.read_text(errors="replace").splitlines()
-        except FileNotFoundError:
-            return ""
-        return "\n".join(lines[-last_lines:])
+        time.sleep(0.05)  # let the reader catch up with what was just written
+        return "\n".join(list(self._lines)[-last_lines:])
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Terminate the whole process group (even if its leader already exited); then kill it."""
-        _signal_group(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            _signal_group(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout)
-        deadline = time.monotonic() + timeout
-        while _group_alive(self.process.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        _signal_group(self.process.pid, signal.SIGKILL)  # stragglers that ignored SIGTERM
-        self.log.unlink(missing_ok=True)
+        """Stop the whole process family (even after its leader exited): SIGTERM, then SIGKILL."""
+        self.child.kill_tree(grace=timeout)
+        self._reader.join(timeout)
         _LIVE.discard(self)
+
+    def _read_output(self) -> None:
+        stream = self.child.process.stdout
+        if stream is None:
+            return
+        with stream:
+            for line in stream:
+                self._lines.append(line.decode("utf-8", "replace").rstrip("\n"))
 
     def __enter__(self) -> ProcessServer:
         return self
@@ -221,29 +194,27 @@ def start_process(
     timeout: float = 15.0,
     env: dict[str, str] | None = None,
     cwd: str | Path | None = None,
+    probe: probes.Probe | None = None,
+    owned: bool = True,
 ) -> ProcessServer:
-    """Run ``command`` (which must listen on 127.0.0.1:``port``) and wait for it.
+    """Run ``command`` (which must listen on 127.0.0.1:``port``) and wait until ``probe`` says it answers.
 
-    Raises :class:`ServerError` naming the command and its last output when
-    the process exits early or does not answer within ``timeout`` seconds.
+    ``owned=False`` is for a listener that is not our descendant (a
+    container's published port): the port must then be free before the start,
+    since no ownership check can tell our server from a stranger afterwards.
+    Raises :class:`~course.errors.ServerError` naming the command and its last
+    output when the process exits early or does not answer within ``timeout`` s.
     """
-    log_fd, log_name = tempfile.mkstemp(prefix="course-server-", suffix=".log")
-    try:
-        process = subprocess.Popen(
-            list(command),
-            stdin=subprocess.DEVNULL,
-            stdout=log_fd,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),
+    if not owned and port_answers(port):
+        raise ServerError(
+            f"{HOST}:{port} is already taken, so a server started there could not be told apart.",
+            fix=f"stop the program listening on port {port}, or use servers.free_port()",
         )
-    except FileNotFoundError as error:
-        os.close(log_fd)
-        raise ServerError(f"cannot run {command[0]!r}: {error.strerror}. Is it installed and on PATH?") from error
-    os.close(log_fd)
-    server = ProcessServer(command, port, process, Path(log_name))
+    try:
+        child = spawn(command, cwd=cwd, env=env)
+    except SetupProblem as problem:
+        raise ServerError(problem.message, fix=problem.fix) from problem
+    server = ProcessServer(command, port, child)
     _LIVE.add(server)
 
     def describe() -> str:
@@ -251,11 +222,12 @@ def start_process(
         return f"\ncommand: {' '.join(server.command)}\nlast output:\n{out}"
 
     try:
-        wait_until_answers(
+        wait_until_ready(
             port,
+            probe=probe,
             timeout=timeout,
             alive=lambda: server.running,
-            ours=lambda: listens(process.pid, port),
+            ours=(lambda: listens(child.pid, port)) if owned else (lambda: True),
             describe=describe,
         )
     except ServerError:
@@ -287,6 +259,11 @@ class ThreadServer:
         """``http://127.0.0.1:PORT``, the base address of the server."""
         return f"http://{HOST}:{self.port}"
 
+    @property
+    def running(self) -> bool:
+        """True while the serving thread runs."""
+        return self.thread.is_alive()
+
     def stop(self) -> None:
         """Stop serving and close the listening socket."""
         if self.thread.is_alive():
@@ -305,7 +282,9 @@ class ThreadServer:
         return f"<ThreadServer {self.url}>"
 
 
-def start_thread(make_server: Callable[[tuple[str, int]], _Serving], *, timeout: float = 5.0) -> ThreadServer:
+def start_thread(
+    make_server: Callable[[tuple[str, int]], _Serving], *, timeout: float = 5.0, probe: probes.Probe | None = None
+) -> ThreadServer:
     """Build a server with ``make_server((host, port))`` and serve it in a thread.
 
     ``make_server`` is e.g. ``lambda addr: ThreadingHTTPServer(addr, Handler)``;
@@ -316,8 +295,9 @@ def start_thread(make_server: Callable[[tuple[str, int]], _Serving], *, timeout:
     running.thread.start()
     _LIVE.add(running)
     try:
-        wait_until_answers(
+        wait_until_ready(
             running.port,
+            probe=probe,
             timeout=timeout,
             alive=running.thread.is_alive,
             describe=lambda: f"\nserver: {type(server).__name__}",
@@ -328,10 +308,48 @@ def start_thread(make_server: Callable[[tuple[str, int]], _Serving], *, timeout:
     return running
 
 
+def shared(name: str, start: Callable[[], Server]) -> Server:
+    """The server called ``name`` that checks share in this process, started with ``start()`` on first use.
+
+    A shared server that was stopped (or died) is started again. :func:`stop_all`
+    stops and forgets every shared server, so a test or a notebook's last cell
+    can empty the cache without knowing which checks used it.
+    """
+    server = _SHARED.get(name)
+    if server is None or not server.running:
+        if server is not None:
+            server.stop()
+        server = start()
+        _SHARED[name] = server
+    return server
+
+
 def stop_all() -> None:
-    """Stop every server this process started and has not stopped yet."""
+    """Stop every server this process started and has not stopped yet, shared ones included."""
+    _SHARED.clear()
     for server in list(_LIVE):
         server.stop()
 
 
+def live() -> list[Server]:
+    """The servers started by this process and not stopped yet (for tests and clean-up cells)."""
+    return list(_LIVE)
+
+
 atexit.register(stop_all)
+
+__all__ = [
+    "HOST",
+    "ProcessServer",
+    "Server",
+    "ThreadServer",
+    "free_port",
+    "listens",
+    "live",
+    "port_answers",
+    "shared",
+    "start_process",
+    "start_thread",
+    "stop_all",
+    "wait_until_ready",
+]

@@ -1,18 +1,68 @@
-"""Suite-wide guard: the test run must leave no process and no listening socket behind.
+"""Shared fixtures, and the suite-wide guard: the run must leave no process, socket or file behind.
 
 On Linux the test process becomes a "child subreaper", so a server orphaned by
 a dead kernel is re-parented to pytest instead of to PID 1 and stays visible
-here. Listening sockets on loopback are compared before and after the run.
+here. Listening sockets on loopback are compared before and after the run, and
+so are the course's own temporary files.
+
+Tools a test needs (node, redis-server, chromium …) come from the ``require``
+fixture: outside CI a missing tool skips the test with the command that
+installs it; with ``CI=true`` nothing is skipped and a missing tool fails.
 """
 
+import glob
 import os
+import shutil
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 
 import psutil
 import pytest
 
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TEMPORARY = ("course-*", "cell-*.js", "sphinx-err-*.log")
+"""Name patterns of temporary files and folders the course (or the book build) may create."""
+
 _BEFORE: set[tuple[str, int]] = set()
+_FILES_BEFORE: set[str] = set()
+
+
+def _temporary_files() -> set[str]:
+    return {path for pattern in TEMPORARY for path in glob.glob(os.path.join(tempfile.gettempdir(), pattern))}
+
+
+NEEDS = {
+    "node": ("node", "install Node.js 20 or newer, then run `npm ci`"),
+    "redis": ("redis-server", "sudo apt-get install redis-server"),
+    "browser": ("chromium", "sudo apt-get install chromium"),
+    "docker": ("docker", "sudo apt-get install docker.io, then start dockerd"),
+}
+"""Marker → the program the marked tests need, and how to install it."""
+
+
+def _require(program: str, install: str) -> str:
+    found = shutil.which(program)
+    if found is None:
+        message = f"{program} is needed for this test: {install}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="session")
+def require() -> Callable[[str, str], str]:
+    """``require(program, install_command)``: the program's path, or skip (fail in CI) saying how to install it."""
+    return _require
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``node``, ``redis``, ``browser`` or ``docker`` needs that program (see :data:`NEEDS`)."""
+    for marker, (program, install) in NEEDS.items():
+        if item.get_closest_marker(marker):
+            _require(program, install)
 
 
 def _become_subreaper() -> None:
@@ -62,6 +112,7 @@ def _loopback_listeners() -> set[tuple[str, int]]:
 def pytest_sessionstart(session):
     _become_subreaper()
     _BEFORE.update(_loopback_listeners())
+    _FILES_BEFORE.update(_temporary_files())
 
 
 @pytest.hookimpl(trylast=True)
@@ -71,10 +122,11 @@ def pytest_sessionfinish(session, exitstatus):
     while (_leftover_processes() or _loopback_listeners() - _BEFORE) and time.monotonic() < deadline:
         time.sleep(0.2)
     processes, sockets = _leftover_processes(), sorted(_loopback_listeners() - _BEFORE)
-    if processes or sockets:
+    files = sorted(_temporary_files() - _FILES_BEFORE)
+    if processes or sockets or files:
         print("\nleft behind by the tests:")
-        for line in processes + [f"listening on {ip}:{port}" for ip, port in sockets]:
+        for line in processes + [f"listening on {ip}:{port}" for ip, port in sockets] + files:
             print("  " + line)
         session.exitstatus = 1
     else:
-        print("\nno process or listening socket left behind")
+        print("\nno process, listening socket or temporary file left behind")

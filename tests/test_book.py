@@ -6,8 +6,8 @@ twice. A separate small book with the course's own configuration proves that a
 notebook raising an error fails the build.
 """
 
+import os
 import re
-import shutil
 import subprocess
 import sys
 from functools import partial
@@ -36,7 +36,7 @@ CHROMIUM_FLAGS = [
     "--hide-scrollbars",
 ]
 REPOSITORY = "polyglot-ninja/executable-course"
-pytestmark = pytest.mark.timeout(900)  # the first test also pays for the book build
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]  # the first test also pays for the book build
 
 
 def toc_files() -> list[str]:
@@ -65,7 +65,8 @@ def build(source: Path, config: dict, output: Path, toc: Path | None = None) -> 
     command = [*JB, "build", str(source), "--config", str(config_path), "--path-output", str(output)]
     command += ["--toc", str(toc)] if toc else []
     command += ["-W", "-n", "--keep-going"]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+    env = {**os.environ, "TMPDIR": str(output)}  # Sphinx writes its crash log there, not into /tmp
+    return subprocess.run(command, capture_output=True, text=True, timeout=900, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +88,8 @@ def site(html):
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.fail("Debian's chromium is needed for the browser checks: sudo apt-get install chromium")
-    return found
+def chromium(require) -> str:
+    return require("chromium", "sudo apt-get install chromium")
 
 
 class Page(HTMLParser):
@@ -159,6 +157,7 @@ def render(chromium: str, url: str, tmp: Path, screenshot: Path) -> Page:
     return page
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_in_chromium(page, html, site, chromium, tmp_path):
     screenshots = ROOT / "_build" / "screenshots"

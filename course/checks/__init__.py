@@ -1,18 +1,23 @@
 """Instant feedback for the exercise notebooks (Kaggle learntools style).
 
-A chapter's module (``course.checks.polyglot`` …) defines one
-:class:`Question` subclass per exercise and exposes instances ``q1``, ``q2`` …
-In the notebook the learner calls::
+A chapter's ``questions`` module defines one :class:`Question` subclass per
+exercise and binds them, in order, with :func:`bind`, which names them
+``q1``, ``q2`` … In the notebook the learner calls::
 
     q1.check()      # Correct / Incorrect: why / Not attempted
     q1.hint()
-    q1.solution()
+    q1.solution()   # the answer, read from the solution notebook
 
 ``check()`` finds the learner's answer by name in the notebook's namespace
 (or takes it as an argument), runs it against several cases and prints one
-line. Every outcome is also appended, as one JSON line, to the file named by
-the environment variable ``COURSE_OUTCOMES`` when it is set: that is how
-``python -m course.grade`` collects results from a learner's notebook.
+line. When the machine, not the answer, is at fault (a missing program, a
+server that will not start) the verdict is a *setup problem* with the command
+that fixes it. Every outcome is also appended, as one JSON line, to the file
+named by the environment variable ``COURSE_OUTCOMES`` when it is set: that is
+how ``python -m course.grade`` collects results from a learner's notebook.
+
+Shared helpers for writing ``judge`` methods are in :mod:`course.checks.expect`
+(Python answers) and :mod:`course.checks.javascript` (answers run by Node.js).
 """
 
 from __future__ import annotations
@@ -23,27 +28,26 @@ import os
 import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from course import SetupProblem
+from course import solutions
+from course.checks.expect import Incorrect, NotAttempted, describe_error
+from course.errors import SetupProblem
+
+if TYPE_CHECKING:
+    from course.chapters import Chapter
 
 OUTCOMES_ENV = "COURSE_OUTCOMES"
 
-Status = Literal["correct", "incorrect", "not_attempted"]
+Status = Literal["correct", "incorrect", "not_attempted", "setup_problem"]
 
-_LABELS: dict[str, str] = {
+LABELS: dict[str, str] = {
     "correct": "✅ Correct",
     "incorrect": "❌ Incorrect",
     "not_attempted": "✋ Not attempted",
+    "setup_problem": "🔧 Setup problem (not your code)",
 }
-
-
-class Incorrect(Exception):
-    """Raised by :meth:`Question.judge` with a message saying what was wrong."""
-
-
-class NotAttempted(Exception):
-    """Raised by :meth:`Question.judge` when the answer is still the placeholder."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Outcome:
         return self.status == "correct"
 
     def __str__(self) -> str:
-        label = _LABELS[self.status]
+        label = LABELS[self.status]
         return f"{label}: {self.message}" if self.message else label
 
 
@@ -86,20 +90,21 @@ def record(outcome: Outcome) -> None:
 class Question:
     """One exercise question; subclasses fill in the class attributes and ``judge``.
 
-    - ``chapter``: the chapter module's short name, e.g. ``"polyglot"``.
-    - ``name``: ``"q1"``, ``"q2"`` …, as used in the notebook.
     - ``answer_names``: the names ``check()`` looks up in the notebook when
       called without arguments (e.g. ``("running_total",)``).
-    - ``hint_text``, ``solution_code``, ``solution_language``: what
-      :meth:`hint` and :meth:`solution` show.
+    - ``hint_text``: what :meth:`hint` shows.
+
+    The chapter, the name (``q1`` …) and the solution notebook are given by
+    :func:`bind`; the solution itself is read from that notebook.
     """
 
-    chapter: ClassVar[str] = ""
-    name: ClassVar[str] = ""
     answer_names: ClassVar[tuple[str, ...]] = ()
     hint_text: ClassVar[str] = ""
-    solution_code: ClassVar[str] = ""
-    solution_language: ClassVar[str] = "python"
+
+    def __init__(self, chapter: str, name: str, solutions_path: Path) -> None:
+        self.chapter = chapter
+        self.name = name
+        self.solutions_path = solutions_path
 
     def judge(self, *answers: Any) -> None:
         """Raise :class:`Incorrect` or :class:`NotAttempted`; return when correct."""
@@ -119,8 +124,8 @@ class Question:
             return self._outcome("not_attempted", "replace `raise NotImplementedError()` with your code.")
         except Incorrect as reason:
             return self._outcome("incorrect", str(reason))
-        except SetupProblem:
-            raise  # the machine lacks something: say so, don't blame the answer
+        except SetupProblem as problem:  # the machine lacks something: say so, never blame the answer
+            return self._outcome("setup_problem", str(problem))
         except (Exception, SystemExit) as error:  # learner code may raise anything: explain, no traceback
             return self._outcome("incorrect", f"your code raised {describe_error(error)}")
         return self._outcome("correct")
@@ -138,9 +143,15 @@ class Question:
         print("💡 Hint:", textwrap.dedent(self.hint_text).strip())
 
     def solution(self) -> None:
-        """Print one correct solution (any other correct one passes too)."""
-        print(f"Solution ({self.solution_language}):\n")
-        print(textwrap.dedent(self.solution_code).strip())
+        """Print the answer from the solution notebook (any other correct one passes too)."""
+        answer = solutions.solution(self.solutions_path, self.name)
+        print(f"Solution ({answer.language}):\n")
+        print(answer.source)
+
+    @property
+    def language(self) -> str:
+        """The language the answer is written in, ``"python"`` or ``"javascript"``."""
+        return solutions.solution(self.solutions_path, self.name).language
 
     def _answers_from_caller(self, frame: Any) -> tuple[Any, ...]:
         caller = frame.f_back if frame is not None else None
@@ -154,58 +165,27 @@ class Question:
         return f"<Question {self.chapter}.{self.name}: call .check(), .hint() or .solution()>"
 
 
-def describe_error(error: BaseException) -> str:
-    """``ValueError: bad thing`` — an exception in one line, for feedback."""
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+def bind(chapter: Chapter, kinds: Sequence[type[Question]], namespace: dict[str, Any]) -> list[Question]:
+    """Make one question of each class in ``kinds``, named ``q1``, ``q2`` … in that order.
 
-
-def call(function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call the learner's ``function``; a non-callable answer is Incorrect, not a crash."""
-    if not callable(function):
-        raise Incorrect(f"expected a function, got {type(function).__name__} {function!r}")
-    return function(*args, **kwargs)
-
-
-def expect_equal(what: str, expected: Any, got: Any) -> None:
-    """Raise :class:`Incorrect` saying ``what`` was expected and what came back."""
-    if got != expected:
-        raise Incorrect(f"{what}: expected {expected!r}, got {got!r}")
-
-
-def questions(module_globals: dict[str, Any]) -> list[Question]:
-    """The ``Question`` instances a chapter module defines, in name order (q1, q2 …)."""
-    found = [value for value in module_globals.values() if isinstance(value, Question)]
-    return sorted(found, key=lambda q: (len(q.name), q.name))
-
-
-CHAPTERS: dict[str, str] = {
-    "00": "polyglot",
-    "01": "streaming",
-    "05": "metaclasses",
-}
-"""Chapter number (notebook filename prefix) → module in ``course.checks``."""
-
-
-def chapter_questions(chapter: str) -> Sequence[Question]:
-    """All questions of ``chapter`` (a module name such as ``"polyglot"``)."""
-    import importlib
-
-    module = importlib.import_module(f"course.checks.{chapter}")
-    return questions(vars(module))
+    Each is also put into ``namespace`` (the chapter module's ``globals()``) under
+    its name, so that ``from course.chapters.<slug>.questions import q1`` works.
+    The numbering comes from the order of the list alone: never typed by hand.
+    """
+    made = [kind(chapter.slug, f"q{number}", chapter.notebook("solutions")) for number, kind in enumerate(kinds, 1)]
+    namespace.update((question.name, question) for question in made)
+    return made
 
 
 __all__ = [
-    "CHAPTERS",
+    "LABELS",
     "MISSING",
+    "OUTCOMES_ENV",
     "Incorrect",
     "NotAttempted",
     "Outcome",
     "Question",
-    "call",
-    "chapter_questions",
-    "describe_error",
-    "expect_equal",
-    "questions",
+    "Status",
+    "bind",
     "record",
 ]

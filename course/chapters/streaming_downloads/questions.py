@@ -1,13 +1,15 @@
-"""Exercises of chapter 01 (streaming downloads with requests), checked against a real local download host.
+"""Exercises of chapter 04 (streaming downloads with requests), checked against a real local download host.
 
 - ``q1`` — ``save_streamed(url, path)``: save a file in constant memory; fail on an HTTP error.
 - ``q2`` — ``save_with_progress(url, path, on_progress)``: report ``(done, total)`` after every chunk.
 - ``q3`` — ``resume(url, path)``: continue a partial file with ``Range``, whatever the server answers.
 - ``q4`` — ``count_and_total(url)``: aggregate an NDJSON stream line by line.
 
-The checks start their own :mod:`course.downloads` host (once per process). Memory
+The checks share one download host (:mod:`.host`) per process, through
+:func:`course.servers.shared`, so ``servers.stop_all()`` stops it. Memory
 is judged in a fresh Python process (:func:`course.measure.measure`): the learner's
 function travels there as source code, with the modules and simple constants it uses.
+The answers themselves are in ``solutions/04-streaming-downloads.ipynb``.
 """
 
 from __future__ import annotations
@@ -26,23 +28,26 @@ from typing import Any
 import requests
 import urllib3
 
-from course.checks import Incorrect, Question, call, describe_error, expect_equal
-from course.downloads import MiB, content_range, content_sha256, ndjson_value, start_download_host
+from course import servers
+from course.chapters.streaming_downloads import CHAPTER
+from course.chapters.streaming_downloads.host import (
+    MiB,
+    content_range,
+    content_sha256,
+    ndjson_value,
+    start_download_host,
+)
+from course.checks import Question, bind
+from course.checks.expect import Incorrect, call, describe_error, expect_equal, expect_http_error
 from course.measure import MeasureError, measure
-from course.servers import ProcessServer
-
-_host: ProcessServer | None = None
 
 NETWORK_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, ConnectionError)
 """What a download may raise when the host drops the connection on purpose."""
 
 
 def host_url() -> str:
-    """The URL of the checks' own download host, started on first use (and again if it was stopped)."""
-    global _host
-    if _host is None or not _host.running:
-        _host = start_download_host()
-    return _host.url
+    """The URL of the checks' shared download host, started on first use (and again if it was stopped)."""
+    return servers.shared("download-host", start_download_host).url
 
 
 def file_sha256(path: str | Path) -> str:
@@ -71,23 +76,6 @@ def describe_file(path: Path, size: int) -> str:
     if file_sha256(path) != content_sha256(size):
         return f"the file has the right length ({size} bytes) but different content (its sha256 does not match)"
     return ""
-
-
-def expect_http_error(what: str, function: Callable[[], Any], status: int) -> None:
-    """``function()`` must raise ``requests.HTTPError`` because the server answered ``status``."""
-    try:
-        function()
-    except requests.HTTPError:
-        return
-    except Exception as error:
-        raise Incorrect(
-            f"{what}: the server answered {status}; expected requests.HTTPError (from r.raise_for_status()), "
-            f"but your code raised {describe_error(error)}"
-        ) from None
-    raise Incorrect(
-        f"{what}: the server answered {status}, yet your function returned normally — "
-        "call r.raise_for_status() before using the body"
-    )
 
 
 PROBE_SIZE = 300_007
@@ -185,22 +173,12 @@ def run_measured(function: Any, arguments: str, *, timeout: float, what: str) ->
 # --- the questions ---------------------------------------------------------------------------------------
 
 
-class Q1(Question):
-    chapter = "streaming"
-    name = "q1"
+class SaveStreamed(Question):
     answer_names = ("save_streamed",)
     hint_text = """
         Ask with `stream=True` inside a `with` block, call `r.raise_for_status()` first, then write
         `r.iter_content(chunk_size=1024 * 1024)` to a file opened in "wb" mode, one chunk at a time.
         Never touch `r.content` or `r.text`: they read the whole body into memory.
-    """
-    solution_code = """
-        def save_streamed(url, path):
-            with requests.get(url, stream=True, timeout=10) as r:
-                r.raise_for_status()
-                with open(path, "wb") as f:
-                    for chunk in r.iter_content(chunk_size=1024 * 1024):
-                        f.write(chunk)
     """
 
     LARGE = 256 * MiB
@@ -250,27 +228,12 @@ class Q1(Question):
                 raise Incorrect(f"saving the 256 MiB file: {problem}")
 
 
-class Q2(Question):
-    chapter = "streaming"
-    name = "q2"
+class SaveWithProgress(Question):
     answer_names = ("save_with_progress",)
     hint_text = """
         Read `total` once from `r.headers.get("Content-Length")` (convert it with `int`, keep `None` when the
         header is missing), keep a running `done` count, and after writing each chunk call
         `on_progress(done, total)`.
-    """
-    solution_code = """
-        def save_with_progress(url, path, on_progress):
-            with requests.get(url, stream=True, timeout=10) as r:
-                r.raise_for_status()
-                length = r.headers.get("Content-Length")
-                total = int(length) if length is not None else None
-                done = 0
-                with open(path, "wb") as f:
-                    for chunk in r.iter_content(chunk_size=256 * 1024):
-                        f.write(chunk)
-                        done += len(chunk)
-                        on_progress(done, total)
     """
 
     SIZE = 8 * MiB + 12_345
@@ -333,33 +296,13 @@ class Q2(Question):
             )
 
 
-class Q3(Question):
-    chapter = "streaming"
-    name = "q3"
+class Resume(Question):
     answer_names = ("resume",)
     hint_text = """
         Ask for `Range: bytes=<size of the partial file>-`. Then look at the status: on a 416 whose Content-Range is
         `bytes */<your size>` the file is already complete; any other error: `r.raise_for_status()`. A 200 carries the
         whole file (start at byte 0); a 206's `Content-Range: bytes START-END/TOTAL` says where its bytes go.
         Open the file with "r+b" (or "wb" when it does not exist), `seek(START)`, `truncate()`, and write the chunks.
-    """
-    solution_code = """
-        def resume(url, path):
-            have = os.path.getsize(path) if os.path.exists(path) else 0
-            with requests.get(url, headers={"Range": f"bytes={have}-"}, stream=True, timeout=10) as r:
-                if r.status_code == 416 and r.headers.get("Content-Range") == f"bytes */{have}":
-                    return  # nothing left to fetch: the file is already complete
-                r.raise_for_status()
-                start = 0  # a 200 carries the whole file
-                if r.status_code == 206:
-                    start = int(r.headers["Content-Range"].split()[1].split("-")[0])
-                if start > have:
-                    raise ValueError(f"the server skipped bytes {have}-{start - 1}")
-                with open(path, "r+b" if have else "wb") as f:
-                    f.seek(start)
-                    f.truncate()
-                    for chunk in r.iter_content(chunk_size=1024 * 1024):
-                        f.write(chunk)
     """
 
     SIZE = 5 * MiB + 77
@@ -457,25 +400,12 @@ class Q3(Question):
             )
 
 
-class Q4(Question):
-    chapter = "streaming"
-    name = "q4"
+class CountAndTotal(Question):
     answer_names = ("count_and_total",)
     hint_text = """
         Ask with `stream=True` (else requests reads the whole body before you see a line), `raise_for_status()`,
         then loop over `r.iter_lines(chunk_size=64 * 1024)`; skip empty lines (keep-alive heartbeats) and
         `json.loads` the others. Keep only the two numbers, never a list of lines or records.
-    """
-    solution_code = """
-        def count_and_total(url):
-            count = total = 0
-            with requests.get(url, stream=True, timeout=10) as r:
-                r.raise_for_status()
-                for line in r.iter_lines(chunk_size=64 * 1024):
-                    if line:
-                        count += 1
-                        total += json.loads(line)["value"]
-            return count, total
     """
 
     LARGE_COUNT = 150_000
@@ -516,9 +446,4 @@ def _as_pair(value: Any) -> Any:
     return tuple(value) if isinstance(value, list | tuple) else value
 
 
-q1 = Q1()
-q2 = Q2()
-q3 = Q3()
-q4 = Q4()
-
-__all__ = ["q1", "q2", "q3", "q4"]
+QUESTIONS = bind(CHAPTER, [SaveStreamed, SaveWithProgress, Resume, CountAndTotal], globals())

@@ -5,7 +5,8 @@
 - ``q3`` — ``leaderboard(results, n)``, JavaScript translating a Python sort.
 
 The JavaScript answers come from ``%%node --save NAME`` cells and are run with
-Node.js against several cases by :mod:`course.jscheck`.
+Node.js against several cases by :mod:`course.checks.javascript`. The answers
+themselves are in ``solutions/00-polyglot.ipynb``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
-from course.checks import Incorrect, Question, call, expect_equal
-from course.jscheck import JsCase, run_cases
+from course.chapters.polyglot import CHAPTER
+from course.checks import Question, bind
+from course.checks.expect import Incorrect, call, expect_equal
+from course.checks.javascript import JsCase, expect_js, run_cases
 
 
 def _iterate(what: str, result: Any) -> Iterator[Any]:
@@ -31,22 +34,13 @@ def _iterate(what: str, result: Any) -> Iterator[Any]:
         raise Incorrect(f"{what} returned {result!r}, which cannot be iterated") from None
 
 
-class Q1(Question):
+class RunningTotal(Question):
     """``running_total(numbers)``: right totals on several inputs, and lazy (reads one number per total)."""
 
-    chapter = "polyglot"
-    name = "q1"
     answer_names = ("running_total",)
     hint_text = """
         Keep a `total` that starts at 0. For each number: add it to `total`, then `yield total`.
         A function containing `yield` returns a generator, which reads its input only as it is asked for values.
-    """
-    solution_code = """
-        def running_total(numbers):
-            total = 0
-            for number in numbers:
-                total += number
-                yield total
     """
 
     CASES = (([3, 1, 4, 1, 5], [3, 4, 8, 9, 14]), ([], []), ([-2, 2, 7], [-2, 0, 7]), ([10], [10]))
@@ -86,32 +80,14 @@ class Q1(Question):
             raise Incorrect(f"to give the first 3 totals, running_total read {read} numbers: it should read only 3")
 
 
-class Q2(Question):
+class Chunk(Question):
     """``chunk(items, size)`` in JavaScript: right batches from arrays and Sets, fresh arrays, lazy on generators."""
 
-    chapter = "polyglot"
-    name = "q2"
     answer_names = ("chunk_js",)
-    solution_language = "javascript"
     hint_text = """
         Collect items into a fresh array `batch`; when `batch.length === size`, `yield batch` and start a NEW
         array (`batch = []`; emptying the old one would also empty what you already yielded). After the loop,
         yield the last batch if it is not empty. Use `for (const item of items)` so that any iterable works.
-    """
-    solution_code = """
-        function* chunk(items, size) {
-          let batch = [];
-          for (const item of items) {
-            batch.push(item);
-            if (batch.length === size) {
-              yield batch;
-              batch = [];
-            }
-          }
-          if (batch.length > 0) {
-            yield batch;
-          }
-        }
     """
 
     MAX_BATCHES = 8
@@ -154,7 +130,7 @@ class Q2(Question):
                     f"{label}: expected {json.dumps(expected)}, got {got.shown()} and still more: "
                     "chunk must stop when the items run out"
                 )
-            _expect_js(label, expected, got)
+            expect_js(label, expected, got)
         lazy = cases["laziness"]
         if lazy.error is not None or not isinstance(lazy.value, dict):
             raise Incorrect(f"chunk(aGenerator, 3) gave {lazy.shown()}: it must accept any iterable")
@@ -177,25 +153,14 @@ def leaderboard_reference(results: list[dict[str, Any]], n: int) -> list[str]:
     return [f"{result['name']}: {result['score']}" for result in ranked[:n]]
 
 
-class Q3(Question):
+class Leaderboard(Question):
     """``leaderboard(results, n)`` in JavaScript: same answers as the Python original, caller's array untouched."""
 
-    chapter = "polyglot"
-    name = "q3"
     answer_names = ("leaderboard_js",)
-    solution_language = "javascript"
     hint_text = """
         Sort a COPY (`results.toSorted(...)` or `[...results].sort(...)`): `sort` reorders the caller's array,
         unlike Python's `sorted`. The comparator returns a number: `b.score - a.score` puts high scores first, and
         `|| a.name.localeCompare(b.name)` breaks ties. Then `.slice(0, n)` and `.map(({ name, score }) => ...)`.
-    """
-    solution_code = """
-        function leaderboard(results, n) {
-          return results
-            .toSorted((a, b) => b.score - a.score || a.name.localeCompare(b.name))
-            .slice(0, n)
-            .map(({ name, score }) => `${name}: ${score}`);
-        }
     """
 
     CASES = (
@@ -224,7 +189,7 @@ class Q3(Question):
                     f"{case.label} reordered the caller's array: sort a copy (toSorted, or [...results].sort)"
                 )
             got = JsCase(case.label, case.value.get("value"), "value" not in case.value) if case.error is None else case
-            _expect_js(case.label, leaderboard_reference(results, n), got)
+            expect_js(case.label, leaderboard_reference(results, n), got)
 
     @staticmethod
     def _label(results: list[dict[str, Any]], n: int) -> str:
@@ -232,15 +197,4 @@ class Q3(Question):
         return f"leaderboard([{people}], {n})"
 
 
-def _expect_js(label: str, expected: Any, got: JsCase) -> None:
-    """Incorrect unless the JavaScript case ``got`` returned ``expected``."""
-    if got.error is not None or got.undefined or got.value != expected:
-        forgot = " (did you forget `return`?)" if got.undefined else ""
-        raise Incorrect(f"{label}: expected {json.dumps(expected)}, got {got.shown()}{forgot}")
-
-
-q1 = Q1()
-q2 = Q2()
-q3 = Q3()
-
-__all__ = ["Q1", "Q2", "Q3", "leaderboard_reference", "q1", "q2", "q3"]
+QUESTIONS = bind(CHAPTER, [RunningTotal, Chunk, Leaderboard], globals())

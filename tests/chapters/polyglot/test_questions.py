@@ -1,18 +1,18 @@
-"""Preface chapter: its checks (Python and JavaScript answers) and the ``%%node`` machinery they rely on."""
+"""Preface chapter: its checks judge Python and JavaScript answers; the answers come from the solution notebook."""
 
 from __future__ import annotations
 
-import shutil
-import textwrap
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import Any
 
 import pytest
 
-from course import jscheck, node
-from course.checks import MISSING, Incorrect, NotAttempted, Outcome
-from course.checks.polyglot import leaderboard_reference, q1, q2, q3
+from course.chapters.polyglot.questions import leaderboard_reference, q1, q2, q3
+from course.checks import MISSING, Outcome
+from course.solutions import define, reference
+
+pytestmark = pytest.mark.node  # q2 and q3 are answered in JavaScript and run by Node.js
 
 JS_STUB = '  // YOUR CODE HERE\n  throw new Error("NotImplementedError: replace this line with your code");\n'
 
@@ -82,9 +82,7 @@ def test_q1_accepts_any_lazy_running_total(answer: Any) -> None:
 
 
 def test_q1_solution_passes() -> None:
-    namespace: dict[str, Any] = {}
-    exec(textwrap.dedent(q1.solution_code), namespace)
-    assert q1.evaluate(namespace["running_total"]).status == "correct"
+    assert q1.evaluate(define(q1)["running_total"]).status == "correct"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +117,7 @@ def test_q1_stub_and_missing_answer_are_not_attempted() -> None:
 
 # --- q2: chunk, a JavaScript generator -------------------------------------------------------
 
-CHUNK_RIGHT = textwrap.dedent(q2.solution_code)
+CHUNK_RIGHT = reference(q2).source
 
 CHUNK_WITH_AN_ITERATOR = """
 function* chunk(items, size) {
@@ -268,7 +266,7 @@ def test_q2_stub_thrown_at_top_level_is_not_attempted() -> None:
 
 # --- q3: leaderboard, JavaScript translating a Python sort -----------------------------------
 
-LEADERBOARD_RIGHT = textwrap.dedent(q3.solution_code)
+LEADERBOARD_RIGHT = reference(q3).source
 
 LEADERBOARD_SPREAD_COPY = """
 function leaderboard(results, n) {
@@ -334,120 +332,3 @@ def test_q3_reference_is_the_python_the_exercise_shows() -> None:
     players = [{"name": "Ada", "score": 9}, {"name": "Grace", "score": 10}, {"name": "Linus", "score": 9}]
     assert leaderboard_reference(players, 3) == ["Grace: 10", "Ada: 9", "Linus: 9"]
     assert players[0]["name"] == "Ada"  # the input is left alone
-
-
-# --- course.jscheck: running a JavaScript answer ---------------------------------------------
-
-
-def test_run_cases_reports_values_undefined_and_errors() -> None:
-    body = '__case("value", () => f(2));\n__case("nothing", () => undefined);\n__case("throws", () => g());'
-    cases = jscheck.run_cases(
-        "const f = (x) => ({ twice: x * 2 });\nfunction g() { throw new RangeError('no'); }", "f", body
-    )
-    assert [case.label for case in cases] == ["value", "nothing", "throws"]
-    assert cases[0].value == {"twice": 4} and cases[0].shown() == '{"twice": 4}'
-    assert cases[1].undefined and cases[1].shown() == "undefined"
-    assert cases[2].error == "RangeError: no" and "an exception" in cases[2].shown()
-
-
-def test_run_cases_ignores_what_the_learner_prints() -> None:
-    cases = jscheck.run_cases('console.log("debugging");\nconst f = () => 1;', "f", '__case("one", () => f());')
-    assert cases[0].value == 1
-
-
-def test_run_cases_stops_an_endless_loop() -> None:
-    with pytest.raises(Incorrect, match="did not finish within 1 s"):
-        jscheck.run_cases("while (true) {}", "f", "", timeout=1)
-
-
-def test_run_cases_reports_a_crash_with_nodes_error_line() -> None:
-    with pytest.raises(Incorrect, match=r"could not be run: ReferenceError: nope is not defined \(line 2"):
-        jscheck.run_cases("const f = 1;\nnope();", "f", "")
-
-
-def test_run_cases_not_attempted_when_the_stub_throws_inside_a_case() -> None:
-    with pytest.raises(NotAttempted):
-        jscheck.run_cases("function f() {\n" + JS_STUB + "}", "f", '__case("call", () => f());')
-
-
-def test_node_error_leaves_out_line_numbers_outside_the_learners_cell() -> None:
-    stderr = "/tmp/cell-x.js:40\n}\n^\n\nSyntaxError: Unexpected end of input\n    at wrapSafe\n"
-    assert jscheck.node_error(stderr, "line one\nline two") == "SyntaxError: Unexpected end of input"
-    assert jscheck.node_error("", "x") == "no error message"
-
-
-# --- course.node: run_node and the %%node magic ----------------------------------------------
-
-
-def test_run_node_returns_output_and_status() -> None:
-    done = node.run_node('console.log("héllo ✓"); console.error("warn"); process.exitCode = 3;')
-    assert (done.returncode, done.stdout, done.stderr) == (3, "héllo ✓\n", "warn\n")
-
-
-def test_run_node_passes_stdin_and_finds_the_course_packages() -> None:
-    source = 'const co = require("co"); process.stdin.on("data", (d) => console.log(typeof co, String(d).trim()));'
-    assert node.run_node(source, stdin="ping").stdout == "function ping\n"
-
-
-def test_run_node_stops_a_script_at_its_timeout() -> None:
-    done = node.run_node('console.log("started"); setInterval(() => {}, 1000);', timeout=1)
-    assert done.returncode == -9
-    assert "stopped after 1 s" in done.stderr
-
-
-def test_node_missing_from_path_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "")
-    with pytest.raises(node.NodeMissing, match="Node.js was not found on PATH. Install Node.js 20"):
-        node.run_node("1")
-
-
-def test_node_missing_is_shown_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shutil, "which", lambda name: None)
-    with pytest.raises(node.NodeMissing) as caught:
-        node.node_cell("", "console.log(1)", {})
-    assert caught.value._render_traceback_() == [f"NodeMissing: {caught.value}"]
-
-
-def test_node_cell_prints_output_and_saves_its_source(capsys: pytest.CaptureFixture[str]) -> None:
-    namespace: dict[str, Any] = {}
-    node.node_cell("--save answer", "console.log(6 * 7)", namespace)
-    assert capsys.readouterr().out == "42\n"
-    assert namespace == {"answer": "console.log(6 * 7)"}
-
-
-def test_node_cell_fails_on_non_zero_exit(capsys: pytest.CaptureFixture[str]) -> None:
-    namespace: dict[str, Any] = {}
-    with pytest.raises(node.NodeFailed, match="status 1") as caught:
-        node.node_cell("--save broken", 'throw new TypeError("bad cell")', namespace)
-    assert "TypeError: bad cell" in capsys.readouterr().err
-    assert caught.value._render_traceback_() == ["NodeFailed: node exited with status 1"]
-    assert namespace["broken"] == 'throw new TypeError("bad cell")'  # saved even so, for the check to judge
-
-
-@pytest.mark.parametrize(
-    "line, message",
-    [("--save", "usage: %%node --save NAME"), ("--save 1st", "usage"), ("--save a b", "usage"), ("--quiet", "unknown")],
-)
-def test_node_cell_rejects_bad_options(line: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        node.node_cell(line, "console.log(1)", {})
-
-
-def test_load_ext_registers_the_node_cell_magic(capsys: pytest.CaptureFixture[str]) -> None:
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"  # leave the user's IPython history alone
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "course.node")
-    shell.run_cell_magic("node", "--save source", "console.log([1, 2].map((n) => n * 10).join())")
-    assert capsys.readouterr().out == "10,20\n"
-    assert shell.user_ns["source"].startswith("console.log")
-
-
-def test_missing_node_modules_gets_a_hint_to_run_npm_ci(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(node, "NODE_MODULES", tmp_path / "node_modules")
-    with pytest.raises(node.NodeFailed, match="run `npm ci`"):
-        node.node_cell("", 'require("co");')
-    assert "Cannot find module" in capsys.readouterr().err

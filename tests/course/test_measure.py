@@ -37,3 +37,23 @@ def test_non_json_results_come_back_as_repr():
     assert measure("result = [b'x']").result == "[b'x']"
     assert measure("result = {1: 'a'}").result == "{1: 'a'}"
     assert measure("result = {'a': [1, 2.5]}").result == {"a": [1, 2.5]}
+
+
+def test_the_child_side_is_a_module_that_writes_its_figures(tmp_path):
+    """``python -m course.measure`` runs run_snippet; called directly it measures in this process."""
+    import json
+
+    from course.measure import run_snippet
+
+    path = tmp_path / "result.json"
+    run_snippet("import math", "result = math.factorial(5)", str(path))
+    figures = json.loads(path.read_text())
+    assert figures["result"] == 120
+    assert figures["peak_kib"] >= 0 and figures["seconds"] >= 0
+
+
+def test_nothing_a_snippet_starts_outlives_it():
+    import psutil
+
+    found = measure("import subprocess; result = subprocess.Popen(['sleep', '600'], start_new_session=True).pid")
+    assert not psutil.pid_exists(found.result) or psutil.Process(found.result).status() == psutil.STATUS_ZOMBIE

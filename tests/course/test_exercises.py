@@ -84,17 +84,17 @@ def test_exercise_holds_no_solution_line(solution_path):
 @pytest.mark.parametrize("solution_path", SOLUTIONS, ids=lambda p: p.name)
 def test_every_check_in_the_solution_says_correct(solution_path):
     """Committed outputs (which nbval proves equal a fresh run) say Correct for every question."""
-    from course.checks import CHAPTERS, chapter_questions
+    from course.chapters import from_file_name
 
-    chapter = CHAPTERS[solution_path.name[:2]]
+    questions = from_file_name(solution_path.name).questions()
     notebook = nbformat.read(solution_path, as_version=4)
     verdicts = {}
     for cell in notebook.cells:
-        for question in chapter_questions(chapter):
+        for question in questions:
             if cell.cell_type == "code" and f"{question.name}.check()" in cell.source:
                 text = "".join(out.get("text", "") for out in cell.outputs if out.get("output_type") == "stream")
                 verdicts[question.name] = text.strip()
-    assert set(verdicts) == {q.name for q in chapter_questions(chapter)}, "every question is checked"
+    assert set(verdicts) == {q.name for q in questions}, "every question is checked"
     assert all(text == "✅ Correct" for text in verdicts.values()), verdicts
 
 

@@ -1,13 +1,15 @@
-"""course.servers: free ports, real servers on loopback, clean stops, clear failures."""
+"""course.servers: free ports, real servers on loopback, readiness, clean stops, clear failures, no files left."""
 
 import sys
+import tempfile
+import textwrap
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from course import servers
+from course import probes, servers
 
 
 class Hello(BaseHTTPRequestHandler):
@@ -68,11 +70,11 @@ def test_process_that_never_listens_times_out_and_is_killed():
     assert time.monotonic() - started < 10
     assert "nothing answered" in str(error.value)
     assert "still booting" in str(error.value)
-    assert not list(servers._LIVE)
+    assert not list(servers.live())
 
 
 def test_missing_program_says_what_to_install():
-    with pytest.raises(servers.ServerError, match="Is it installed"):
+    with pytest.raises(servers.ServerError, match="install .no-such-program-xyz. and make sure it is on PATH"):
         servers.start_process(["no-such-program-xyz"], port=servers.free_port())
 
 
@@ -160,7 +162,7 @@ def test_a_stranger_on_the_port_is_not_taken_for_our_server():
         with pytest.raises(servers.ServerError) as error:
             servers.start_process([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], port=port)
     assert "Address already in use" in str(error.value) or "port is taken" in str(error.value)
-    assert not servers._LIVE
+    assert not servers.live()
 
 
 def test_a_thread_server_that_never_serves_is_cleaned_up():
@@ -170,4 +172,106 @@ def test_a_thread_server_that_never_serves_is_cleaned_up():
 
     with pytest.raises(servers.ServerError, match=r"nothing answered(.|\n)*Broken"):
         servers.start_thread(lambda addr: Broken(addr, Hello), timeout=1)
-    assert not servers._LIVE
+    assert not servers.live()
+
+
+def test_a_failure_to_start_is_a_setup_problem_with_a_fix():
+    from course.errors import SetupProblem
+
+    with pytest.raises(SetupProblem) as error:
+        servers.start_process(["no-such-program-xyz"], port=servers.free_port())
+    assert isinstance(error.value, servers.ServerError)
+    assert "To fix it: install 'no-such-program-xyz'" in str(error.value)
+
+
+def test_the_http_probe_waits_until_the_app_answers_below_500():
+    """A server that accepts connections but answers 503 while it boots is not ready yet."""
+    port = servers.free_port()
+    booting = textwrap.dedent(
+        f"""
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        ready_at = time.monotonic() + 1.0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                status = 200 if time.monotonic() > ready_at else 503
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        ThreadingHTTPServer(("127.0.0.1", {port}), Handler).serve_forever()
+        """
+    )
+    started = time.monotonic()
+    with servers.start_process([sys.executable, "-c", booting], port=port, probe=probes.http("/")) as server:
+        assert time.monotonic() - started >= 1.0
+        with urllib.request.urlopen(server.url) as response:
+            assert response.status == 200
+
+
+def test_a_server_that_never_answers_its_probe_is_reported_and_stopped():
+    port = servers.free_port()
+    silent = f"import socket, time; s = socket.create_server(('127.0.0.1', {port})); time.sleep(60)"
+    with pytest.raises(servers.ServerError, match="accepted connections but did not answer as expected"):
+        servers.start_process([sys.executable, "-c", silent], port=port, timeout=1.5, probe=probes.redis())
+    assert not servers.port_answers(port)
+    assert not servers.live()
+
+
+def test_ownership_check_can_be_switched_off_for_a_listener_that_is_not_our_child():
+    """A container's published port is served by the engine, not by the process we start."""
+    with servers.start_thread(lambda addr: ThreadingHTTPServer(addr, Hello)) as elsewhere:
+        with pytest.raises(servers.ServerError, match="already taken"):
+            servers.start_process(["sleep", "30"], port=elsewhere.port, owned=False)
+    port = servers.free_port()
+    # the listener is a grandchild that leaves our process tree (as a container's proxy is not ours)
+    detached = (
+        f"import subprocess, sys; subprocess.Popen([sys.executable, '-m', 'http.server', '{port}', "
+        "'--bind', '127.0.0.1'], start_new_session=True); import time; time.sleep(60)"
+    )
+    with servers.start_process([sys.executable, "-c", detached], port=port, owned=False) as server:
+        with urllib.request.urlopen(server.url + "/") as response:
+            assert response.status == 200
+    assert not servers.port_answers(port)
+
+
+def test_shared_servers_are_started_once_and_emptied_by_stop_all():
+    started = []
+
+    def start():
+        started.append(1)
+        return servers.start_thread(lambda addr: ThreadingHTTPServer(addr, Hello))
+
+    first = servers.shared("demo", start)
+    assert servers.shared("demo", start) is first and len(started) == 1
+    first.stop()
+    second = servers.shared("demo", start)
+    assert second is not first and len(started) == 2
+    servers.stop_all()
+    assert not second.running
+    assert servers.shared("demo", start) is not second and len(started) == 3
+    servers.stop_all()
+
+
+def test_a_server_leaves_no_file_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tempfile.tempdir = None  # forget the cached temporary folder
+    try:
+        port = servers.free_port()
+        command = [
+            sys.executable,
+            "-c",
+            "print('booting', flush=True); import http.server, sys; "
+            f"sys.argv = ['x', '{port}', '--bind', '127.0.0.1']; http.server.test(bind='127.0.0.1', port={port})",
+        ]
+        with servers.start_process(command, port=port) as server:
+            assert "booting" in server.output()
+        with pytest.raises(servers.ServerError, match="config file missing"):
+            servers.start_process([sys.executable, "-c", "print('config file missing')"], port=port, timeout=5)
+    finally:
+        tempfile.tempdir = None
+    assert list(tmp_path.iterdir()) == []

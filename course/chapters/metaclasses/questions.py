@@ -1,4 +1,4 @@
-"""Questions for the metaclasses chapter (``solutions/05-metaclasses.ipynb``).
+"""Questions for the metaclasses chapter (answers in ``solutions/01-metaclasses.ipynb``).
 
 Each check builds fresh classes with the learner's function, metaclass or base
 class (several cases, including edge cases) and judges what happens — when a
@@ -12,36 +12,9 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from course.checks import Incorrect, Question, describe_error, expect_equal
-
-CHAPTER = "metaclasses"
-
-
-def _define(what: str, make: Callable[[], Any], why: str = "") -> Any:
-    """Run ``make`` (which defines a class or calls the learner's code); a crash is Incorrect.
-
-    ``NotImplementedError`` passes through so that the untouched placeholder reads as Not attempted.
-    """
-    try:
-        return make()
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        reason = f" — {why}" if why else ""
-        raise Incorrect(f"{what} raised {describe_error(error)}{reason}") from None
-
-
-def _expect_error(what: str, make: Callable[[], Any], kind: type[Exception] = TypeError) -> str:
-    """Run ``make``, which must raise ``kind``; return the error's message."""
-    try:
-        make()
-    except NotImplementedError:
-        raise
-    except kind as error:
-        return str(error)
-    except Exception as error:
-        raise Incorrect(f"{what} should raise {kind.__name__}, but it raised {describe_error(error)}") from None
-    raise Incorrect(f"{what} should raise {kind.__name__}, but it succeeded")
+from course.chapters.metaclasses import CHAPTER
+from course.checks import Question, bind
+from course.checks.expect import Incorrect, attempt, expect_equal, expect_raises
 
 
 def _new_class(name: str, bases: tuple[type, ...], namespace: dict[str, Any] | None = None, **keywords: Any) -> type:
@@ -58,8 +31,6 @@ def _expect_metaclass(name: str, answer: Any) -> None:
 class MakeClass(Question):
     """Q1: build a class with ``type()`` from a specification."""
 
-    chapter = CHAPTER
-    name = "q1"
     answer_names = ("make_class",)
     hint_text = """
         Call type(name, bases, namespace). The namespace is a new dict: the defaults plus an
@@ -67,24 +38,13 @@ class MakeClass(Question):
         stores the others with setattr(self, key, value) — on the instance, not on the class.
         Build a new dict ({**defaults, ...}) rather than adding keys to the caller's one.
     """
-    solution_code = """
-        def make_class(name, bases, defaults):
-            def __init__(self, **overrides):
-                unknown = sorted(set(overrides) - set(defaults))
-                if unknown:
-                    raise TypeError(f"{name} has no field(s): {', '.join(unknown)}")
-                for key, value in overrides.items():
-                    setattr(self, key, value)
-
-            return type(name, bases, {**defaults, "__init__": __init__})
-    """
 
     def judge(self, make_class: Any) -> None:
         if not callable(make_class):
             raise Incorrect(f"`make_class` should be a function, got {make_class!r}")
         defaults = {"x": 0, "y": 0}
         call = "make_class('Point', (), {'x': 0, 'y': 0})"
-        point = _define(call, lambda: make_class("Point", (), defaults))
+        point = attempt(call, lambda: make_class("Point", (), defaults))
         if not isinstance(point, type):
             raise Incorrect(f"{call} should return a class, got {type(point).__name__} {point!r}")
         expect_equal(f"{call}.__name__", "Point", point.__name__)
@@ -95,23 +55,23 @@ class MakeClass(Question):
                 f"make_class changed the defaults dict it was given (added {added}); build a new dict instead"
             )
         expect_equal("Point.x, a class attribute taken from the defaults", 0, getattr(point, "x", None))
-        moved = _define("Point(x=3)", lambda: point(x=3))
+        moved = attempt("Point(x=3)", lambda: point(x=3))
         expect_equal("Point(x=3).x", 3, getattr(moved, "x", None))
         expect_equal("Point(x=3).y (not overridden, so the default)", 0, getattr(moved, "y", None))
-        fresh = _define("Point()", lambda: point())
+        fresh = attempt("Point()", lambda: point())
         if getattr(fresh, "x", None) != 0 or point.x != 0:
             raise Incorrect(
                 f"after Point(x=3), Point().x should still be 0 but is {getattr(fresh, 'x', None)!r}: "
                 "store overrides on the instance (self), not on the class"
             )
-        _expect_error("Point(z=1) (z is not a field)", lambda: point(z=1))
-        _expect_error("Point(3) (fields are given by keyword only)", lambda: point(3))
+        expect_raises("Point(z=1) (z is not a field)", lambda: point(z=1))
+        expect_raises("Point(3) (fields are given by keyword only)", lambda: point(3))
 
         class Shape:
             def describe(self) -> str:
                 return f"{type(self).__name__} with {self.sides} sides"
 
-        square = _define(
+        square = attempt(
             "make_class('Square', (Shape,), {'sides': 4})", lambda: make_class("Square", (Shape,), {"sides": 4})
         )
         if not (isinstance(square, type) and square.__bases__ == (Shape,)):
@@ -121,17 +81,17 @@ class MakeClass(Question):
         expect_equal(
             "Square(sides=5).describe()",
             "Square with 5 sides",
-            _define("Square(sides=5)", lambda: square(sides=5)).describe(),
+            attempt("Square(sides=5)", lambda: square(sides=5)).describe(),
         )
-        _expect_error(
+        expect_raises(
             "Square(describe='flat') (describe is a method inherited from Shape, not a field)",
             lambda: square(describe="flat"),
         )
 
-        empty = _define("make_class('Empty', (), {})", lambda: make_class("Empty", (), {}))
-        _define("Empty() (a class with no fields)", lambda: empty())
-        _expect_error("Empty(a=1) (a class with no fields)", lambda: empty(a=1))
-        again = _define("a second make_class('Point', ...)", lambda: make_class("Point", (), {"x": 0, "y": 0}))
+        empty = attempt("make_class('Empty', (), {})", lambda: make_class("Empty", (), {}))
+        attempt("Empty() (a class with no fields)", lambda: empty())
+        expect_raises("Empty(a=1) (a class with no fields)", lambda: empty(a=1))
+        again = attempt("a second make_class('Point', ...)", lambda: make_class("Point", (), {"x": 0, "y": 0}))
         if again is point:
             raise Incorrect(
                 "two calls to make_class returned the same class object; each call should build a new class"
@@ -141,22 +101,12 @@ class MakeClass(Question):
 class FinalClass(Question):
     """Q2: a metaclass that makes its classes final."""
 
-    chapter = CHAPTER
-    name = "q2"
     answer_names = ("FinalMeta",)
     hint_text = """
         In FinalMeta.__new__, look at the bases: if any of them is itself an instance of FinalMeta
         (isinstance(base, FinalMeta)), someone is subclassing a final class — raise TypeError and put
         that base's __name__ in the message. Otherwise create the class with super().__new__(...).
         Don't refuse every class that has bases: a final class may inherit from ordinary classes.
-    """
-    solution_code = """
-        class FinalMeta(type):
-            def __new__(mcls, name, bases, namespace, **kwargs):
-                for base in bases:
-                    if isinstance(base, FinalMeta):
-                        raise TypeError(f"{base.__name__} is final: it cannot be subclassed (by {name})")
-                return super().__new__(mcls, name, bases, namespace, **kwargs)
     """
 
     def judge(self, final_meta: Any) -> None:
@@ -170,8 +120,8 @@ class FinalClass(Question):
 
             return Money
 
-        final = _define("class Money(metaclass=FinalMeta)", money, itself)
-        expect_equal("Money(250).cents", 250, getattr(_define("Money(250)", lambda: final(250)), "cents", None))
+        final = attempt("class Money(metaclass=FinalMeta)", money, itself)
+        expect_equal("Money(250).cents", 250, getattr(attempt("Money(250)", lambda: final(250)), "cents", None))
 
         class Printable:
             kind = "printable"
@@ -182,15 +132,15 @@ class FinalClass(Question):
 
             return Ticket
 
-        with_base = _define(
+        with_base = attempt(
             "class Ticket(Printable, metaclass=FinalMeta)", ticket, itself + " (even with ordinary bases)"
         )
         expect_equal("Ticket.kind, inherited from Printable", "printable", getattr(with_base, "kind", None))
 
-        message = _expect_error("class Cheap(Money) (subclassing a final class)", lambda: _new_class("Cheap", (final,)))
+        message = expect_raises("class Cheap(Money) (subclassing a final class)", lambda: _new_class("Cheap", (final,)))
         if "Money" not in message:
             raise Incorrect(f"the TypeError for subclassing Money should name the final class 'Money'; got {message!r}")
-        message = _expect_error(
+        message = expect_raises(
             "class Mixed(Printable, Money) (a final class as the second base)",
             lambda: _new_class("Mixed", (Printable, final)),
         )
@@ -198,7 +148,7 @@ class FinalClass(Question):
             raise Incorrect(
                 f"the TypeError for class Mixed(Printable, Money) should name the final class 'Money'; got {message!r}"
             )
-        message = _expect_error(
+        message = expect_raises(
             "class Upgrade(Ticket) (subclassing another final class)", lambda: _new_class("Upgrade", (with_base,))
         )
         if "Ticket" not in message:
@@ -208,24 +158,12 @@ class FinalClass(Question):
 class PluginRegistry(Question):
     """Q3: an automatic registry with ``__init_subclass__`` and a class keyword."""
 
-    chapter = CHAPTER
-    name = "q3"
     answer_names = ("Plugin",)
     hint_text = """
         __init_subclass__(cls, *, key, **kwargs) runs for every subclass, never for Plugin itself.
         Call super().__init_subclass__(**kwargs), refuse a key already in Plugin.registry with
         ValueError (name the key in the message), then store Plugin.registry[key] = cls.
         Write into the one dict on Plugin: `cls.registry = {...}` would give the subclass a new dict.
-    """
-    solution_code = """
-        class Plugin:
-            registry = {}
-
-            def __init_subclass__(cls, *, key, **kwargs):
-                super().__init_subclass__(**kwargs)
-                if key in Plugin.registry:
-                    raise ValueError(f"plugin key {key!r} is already taken by {Plugin.registry[key].__name__}")
-                Plugin.registry[key] = cls
     """
 
     def judge(self, plugin: Any) -> None:
@@ -255,7 +193,7 @@ class PluginRegistry(Question):
                     )
 
         base_registered()
-        csv = _define(
+        csv = attempt(
             'class CheckCsv(Plugin, key="check-csv")', lambda: _new_class("CheckCsv", (plugin,), key="check-csv")
         )
         if registered("check-csv") is not csv:
@@ -269,8 +207,8 @@ class PluginRegistry(Question):
                 "after class CheckCsv(Plugin, key=\"check-csv\"), Plugin.registry['check-csv'] should be CheckCsv, "
                 f"got {getattr(found, '__name__', found)!r} (registry keys: {sorted(map(str, plugin.registry))}).{own}"
             )
-        _define("CheckCsv()", lambda: csv())
-        tsv = _define(
+        attempt("CheckCsv()", lambda: csv())
+        tsv = attempt(
             'class CheckTsv(CheckCsv, key="check-tsv")', lambda: _new_class("CheckTsv", (csv,), key="check-tsv")
         )
         if registered("check-tsv") is not tsv:
@@ -280,7 +218,7 @@ class PluginRegistry(Question):
             )
         if registered("check-csv") is not csv:
             raise Incorrect("registering CheckTsv changed Plugin.registry['check-csv']; it should still be CheckCsv")
-        message = _expect_error(
+        message = expect_raises(
             'class Clash(Plugin, key="check-csv") (a key that is already taken)',
             lambda: _new_class("Clash", (plugin,), key="check-csv"),
             ValueError,
@@ -302,7 +240,7 @@ class PluginRegistry(Question):
                 super().__init_subclass__(**kwargs)
                 audited.append(cls.__name__)
 
-        both = _define(
+        both = attempt(
             'class AuditCsv(Plugin, Audited, key="audit-csv")',
             lambda: _new_class("AuditCsv", (plugin, Audited), key="audit-csv"),
         )
@@ -322,8 +260,6 @@ class PluginRegistry(Question):
 class RequiredMethods(Question):
     """Q4: a metaclass that checks required methods when a class is created."""
 
-    chapter = CHAPTER
-    name = "q4"
     answer_names = ("RequireMethods",)
     hint_text = """
         In the metaclass __init__ (after super().__init__), skip the root class: it has no base that is an
@@ -331,20 +267,10 @@ class RequiredMethods(Question):
         getattr(cls, name, None) is not callable — getattr also finds inherited methods — and, if the list is
         not empty, raise TypeError naming all of them.
     """
-    solution_code = """
-        class RequireMethods(type):
-            def __init__(cls, name, bases, namespace, **kwargs):
-                super().__init__(name, bases, namespace, **kwargs)
-                if not any(isinstance(base, RequireMethods) for base in bases):
-                    return  # the root class declares required_methods; it is not checked
-                missing = [m for m in cls.required_methods if not callable(getattr(cls, m, None))]
-                if missing:
-                    raise TypeError(f"{name} is missing required method(s): {', '.join(missing)}")
-    """
 
     def judge(self, require_methods: Any) -> None:
         _expect_metaclass("RequireMethods", require_methods)
-        root = _define(
+        root = attempt(
             'class Storage(metaclass=RequireMethods) with required_methods = ("load", "save")',
             lambda: _new_class("Storage", (), {"required_methods": ("load", "save")}, metaclass=require_methods),
             "the root class declares the requirements and is not itself checked",
@@ -353,12 +279,12 @@ class RequiredMethods(Question):
         def method(self: Any) -> str:
             return "done"
 
-        disk = _define(
+        disk = attempt(
             "class Disk(Storage) defining load and save",
             lambda: _new_class("Disk", (root,), {"load": method, "save": method}),
         )
-        expect_equal("Disk().save()", "done", _define("Disk()", lambda: disk()).save())
-        _define(
+        expect_equal("Disk().save()", "done", attempt("Disk()", lambda: disk()).save())
+        attempt(
             "class Backup(Disk) (both methods inherited from Disk)",
             lambda: _new_class("Backup", (disk,)),
             "inherited methods count",
@@ -370,17 +296,17 @@ class RequiredMethods(Question):
         )
         self._missing(disk, "Broken", {"save": None}, ["save"], "with save = None (a grandchild of Storage)")
 
-        shape = _define(
+        shape = attempt(
             'class Shape(metaclass=RequireMethods) with required_methods = ("area",)',
             lambda: _new_class("Shape", (), {"required_methods": ("area",)}, metaclass=require_methods),
         )
-        _define("class Square(Shape) defining area", lambda: _new_class("Square", (shape,), {"area": method}))
+        attempt("class Square(Shape) defining area", lambda: _new_class("Square", (shape,), {"area": method}))
         self._missing(shape, "Dot", {"perimeter": method}, ["area"])
 
         class Named:
             pass
 
-        tagged = _define(
+        tagged = attempt(
             'class Tagged(Named, metaclass=RequireMethods) with required_methods = ("tag",)',
             lambda: _new_class("Tagged", (Named,), {"required_methods": ("tag",)}, metaclass=require_methods),
             "a root class is not checked even when it has ordinary base classes",
@@ -391,15 +317,8 @@ class RequiredMethods(Question):
     def _missing(root: type, name: str, namespace: dict[str, Any], missing: list[str], how: str = "") -> None:
         """Defining ``name`` (lacking ``missing``) must fail at class creation, naming each one."""
         what = f"class {name}({root.__name__}) {how or 'without ' + ' and '.join(missing)}"
-        try:
-            made = _new_class(name, (root,), namespace)
-        except NotImplementedError:
-            raise
-        except TypeError as error:
-            message = str(error)
-        except Exception as error:
-            raise Incorrect(f"{what} should raise TypeError, but it raised {describe_error(error)}") from None
-        else:
+
+        def succeeded(made: Any) -> str:
             later = ""
             try:
                 made()
@@ -407,13 +326,12 @@ class RequiredMethods(Question):
                 later = f" ({name}() raised TypeError, but that is at instantiation: check when the class is created)"
             except Exception:  # any other failure of the instance call says nothing about when the check runs
                 pass
-            raise Incorrect(f"the class statement {what} should raise TypeError, but it succeeded{later}")
+            return f"the class statement {what} should raise TypeError, but it succeeded{later}"
+
+        message = expect_raises(what, lambda: _new_class(name, (root,), namespace), succeeded=succeeded)
         absent = [m for m in missing if m not in message]
         if absent:
             raise Incorrect(f"the TypeError for {what} should name each missing method; {absent} not in {message!r}")
 
 
-q1 = MakeClass()
-q2 = FinalClass()
-q3 = PluginRegistry()
-q4 = RequiredMethods()
+QUESTIONS = bind(CHAPTER, [MakeClass, FinalClass, PluginRegistry, RequiredMethods], globals())

@@ -29,7 +29,8 @@ a block in memory. What it offers:
     (the reset answers the counts it cleared).
 
 Bad requests get a 4xx status with a one-line text explanation. Run it with
-``python -m course.downloads --port N`` or, from Python, :func:`start_download_host`.
+``python -m course.chapters.streaming_downloads.host --port N`` or, from Python,
+:func:`start_download_host`.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from course import servers
+from course import probes, servers
+from course.errors import CourseError
 
 MiB = 1024 * 1024
 BLOCK = MiB
@@ -100,7 +102,7 @@ def ndjson_value(seq: int) -> int:
     return (seq * 7919) % 1000
 
 
-class BadRequest(Exception):
+class BadRequest(CourseError):
     """A request the host refuses; carries the status and the explanation sent to the client."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
@@ -425,9 +427,8 @@ def start_download_host(timeout: float = 15.0) -> servers.ProcessServer:
     import sys
 
     port = servers.free_port()
-    return servers.start_process(
-        [sys.executable, "-m", "course.downloads", "--port", str(port)], port=port, timeout=timeout
-    )
+    command = [sys.executable, "-m", __name__, "--port", str(port)]
+    return servers.start_process(command, port=port, timeout=timeout, probe=probes.http("/stats"))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,10 +8,13 @@ line of results. This module builds that harness and turns what Node reports
 into the course's verdicts:
 
 - a case that throws ``NotImplementedError: ...`` (the exercise stub) →
-  :class:`~course.checks.NotAttempted`;
+  :class:`~course.checks.expect.NotAttempted`;
 - a syntax error, a crash before the cases ran, or a script that never ends →
-  :class:`~course.checks.Incorrect` with the first line of Node's error;
-- otherwise the :class:`JsCase` results, for the question to compare.
+  :class:`~course.checks.expect.Incorrect` with the first line of Node's error;
+- otherwise the :class:`JsCase` results, for the question to compare
+  (:func:`expect_js` does the usual comparison).
+
+A missing Node.js is a :class:`~course.node.NodeMissing` setup problem.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from course.checks import Incorrect, NotAttempted
+from course.checks.expect import Incorrect, NotAttempted
 from course.node import run_node
 
 MARKER = "@@course-check@@"
@@ -117,4 +120,11 @@ def node_error(stderr: str, source: str) -> str:
     return message
 
 
-__all__ = ["MARKER", "JsCase", "harness", "node_error", "run_cases"]
+def expect_js(label: str, expected: Any, got: JsCase) -> None:
+    """Incorrect unless the JavaScript case ``got`` returned ``expected`` (compared as JSON values)."""
+    if got.error is not None or got.undefined or got.value != expected:
+        forgot = " (did you forget `return`?)" if got.undefined else ""
+        raise Incorrect(f"{label}: expected {json.dumps(expected)}, got {got.shown()}{forgot}")
+
+
+__all__ = ["MARKER", "JsCase", "expect_js", "harness", "node_error", "run_cases"]

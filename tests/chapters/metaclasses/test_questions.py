@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import pytest
 
+from course.chapters.metaclasses.questions import q1, q2, q3, q4
 from course.checks import Outcome
-from course.checks.metaclasses import q1, q2, q3, q4
+from course.solutions import define
 
 
 def incorrect(outcome: Outcome, *fragments: str) -> None:
@@ -23,9 +23,7 @@ def incorrect(outcome: Outcome, *fragments: str) -> None:
 
 def _from_solution(question: Any, name: str) -> Any:
     """The reference answer the learner sees with ``qN.solution()``, as an object."""
-    namespace: dict[str, Any] = {}
-    exec(textwrap.dedent(question.solution_code), namespace)
-    return namespace[name]
+    return define(question)[name]
 
 
 make_class_right = _from_solution(q1, "make_class")

@@ -10,12 +10,14 @@ import psutil
 import pytest
 
 from course import ROOT
-from course.checks import CHAPTERS, chapter_questions
-from course.grade import grade
+from course.chapters import chapters, find
+from course.grade import GradingError, grade
+
+pytestmark = [pytest.mark.slow, pytest.mark.node]  # whole notebooks, with %%node cells, in fresh kernels
 
 SOLUTION = ROOT / "solutions" / "00-polyglot.ipynb"
 EXERCISE = ROOT / "exercises" / "00-polyglot.ipynb"
-TOTAL = len(chapter_questions("polyglot"))
+TOTAL = len(find("polyglot").questions())
 
 
 def live_children() -> list[psutil.Process]:
@@ -145,7 +147,7 @@ def test_an_unknown_file_is_reported_and_the_rest_still_graded(tmp_path):
 def test_not_a_notebook_is_a_clear_error(tmp_path):
     path = tmp_path / "00-polyglot.ipynb"
     path.write_text("not json")
-    with pytest.raises(ValueError, match="not a readable notebook"):
+    with pytest.raises(GradingError, match="not a readable notebook"):
         grade(path)
 
 
@@ -155,4 +157,55 @@ def test_the_chapter_is_known_under_any_file_name():
     for folder in ("exercises", "solutions"):
         for path in (ROOT / folder).glob("*.ipynb"):
             notebook = nbformat.read(path, as_version=4)
-            assert chapter_of(Path("homework-of-ada.ipynb"), notebook) == CHAPTERS[path.name[:2]]
+            assert chapter_of(Path("homework-of-ada.ipynb"), notebook) == find(path.name[:2]).slug
+
+
+@pytest.mark.parametrize(
+    "name, metadata, slug",
+    [
+        ("05-metaclasses.ipynb", {}, "metaclasses"),
+        ("01-streaming-downloads-ada.ipynb", {}, "streaming-downloads"),
+        ("homework.ipynb", {"chapter": "streaming"}, "streaming-downloads"),
+        ("homework.ipynb", {"generated_from": "solutions/05-metaclasses.ipynb"}, "metaclasses"),
+        ("04-mine.ipynb", {}, "streaming-downloads"),
+    ],
+)
+def test_notebooks_named_before_the_renumbering_are_still_recognised(name, metadata, slug):
+    """Is a copy handed out under the old numbers (01 streaming, 05 metaclasses) graded as its chapter?"""
+    from course.grade import chapter_of
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["course"] = metadata
+    assert chapter_of(Path(name), notebook) == slug
+
+
+def test_every_chapter_is_a_choice_of_the_command_line():
+    done = subprocess.run([sys.executable, "-m", "course.grade", "--help"], capture_output=True, text=True)
+    assert all(chapter.slug in done.stdout for chapter in chapters())
+
+
+def test_a_setup_problem_is_listed_as_such_and_not_scored_zero(tmp_path):
+    """Does the grader name a setup problem, with its reason, instead of counting the question wrong?"""
+    from course.grade import table
+
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    first_check = next(i for i, cell in enumerate(notebook.cells) if "q1.check()" in cell.source)
+    notebook.cells.insert(
+        first_check,
+        nbformat.v4.new_code_cell(
+            "from course.errors import SetupProblem\n\n\n"
+            "def running_total(numbers):\n"
+            "    raise SetupProblem('redis-server is not installed', fix='sudo apt-get install redis-server')"
+        ),
+    )
+    path = tmp_path / "00-polyglot-setup.ipynb"
+    nbformat.write(notebook, path)
+    report = grade(path)
+    assert report.questions["q1"].status == "setup_problem"
+    assert "redis-server is not installed" in report.questions["q1"].message
+    assert report.setup_problems == ["q1"]
+    assert report.shown_score == f"{TOTAL - 1}/{TOTAL} (1 setup problem)"
+    shown = table([report])
+    print(shown)
+    assert "setup problem, not graded: redis-server is not installed" in shown
+    assert "To fix it: sudo apt-get install redis-server" in shown

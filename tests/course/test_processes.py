@@ -1,0 +1,133 @@
+"""course.processes: one way to start a helper process, and to stop it whole."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from course.errors import SetupProblem
+from course.processes import TAGS_ENV, spawn, tagged
+
+
+def running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_a_child_runs_in_its_own_session_with_a_tag():
+    child = spawn([sys.executable, "-c", "import os; print(os.getsid(0), os.environ['COURSE_PROCESS_TAGS'])"])
+    out, _ = child.process.communicate(timeout=10)
+    session, tags = out.decode().split(maxsplit=1)
+    assert int(session) == child.pid != os.getsid(0)
+    assert child.tag in tags.split()
+
+
+def test_tags_accumulate_so_a_grandchild_is_found_by_every_ancestor(monkeypatch):
+    monkeypatch.setenv(TAGS_ENV, "course-outer")
+    child = spawn([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        found = [process.pid for process in tagged("course-outer")]
+        assert child.pid in found
+        assert [process.pid for process in tagged(child.tag)] == [child.pid]
+    finally:
+        child.kill_tree(grace=0)
+    assert not running(child.pid)
+
+
+def test_kill_tree_stops_descendants_that_left_the_session():
+    """A learner's Popen(start_new_session=True) escapes a process-group kill; is it still stopped?"""
+    script = (
+        "import subprocess, sys, time\n"
+        "escaped = subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+        "print(escaped.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    child = spawn([sys.executable, "-c", script])
+    escaped = int(child.process.stdout.readline())
+    assert os.getpgid(escaped) != child.pid  # not in the group a killpg would reach
+    child.kill_tree(grace=1)
+    deadline = time.monotonic() + 5
+    while running(escaped) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(escaped)
+    assert not child.running
+
+
+def test_kill_tree_stops_an_orphan_found_only_by_its_tag():
+    """The parent exits at once; its daemon was re-parented away, out of the tree and the group."""
+    script = (
+        "import subprocess\n"
+        "daemon = subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+        "print(daemon.pid, flush=True)\n"
+    )
+    child = spawn([sys.executable, "-c", script])
+    orphan = int(child.process.stdout.readline())
+    child.process.wait(timeout=10)
+    assert running(orphan)
+    child.kill_tree(grace=0)
+    deadline = time.monotonic() + 5
+    while running(orphan) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(orphan)
+
+
+def test_sigterm_comes_first_and_sigkill_after_the_grace():
+    script = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *a: (print('bye', flush=True), sys.exit(0)))\n"
+        "print('up', flush=True); time.sleep(60)\n"
+    )
+    polite = spawn([sys.executable, "-c", script])
+    assert polite.process.stdout.readline() == b"up\n"
+    polite.kill_tree(grace=5)
+    assert polite.process.stdout.read() == b"bye\n"
+    assert polite.process.returncode == 0
+
+    stubborn = spawn(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('up', flush=True); time.sleep(60)",
+        ]
+    )
+    assert stubborn.process.stdout.readline() == b"up\n"
+    started = time.monotonic()
+    stubborn.kill_tree(grace=0.5)
+    assert stubborn.process.returncode == -signal.SIGKILL
+    assert time.monotonic() - started < 5
+
+
+def test_a_missing_program_is_a_setup_problem_naming_it():
+    with pytest.raises(SetupProblem, match="cannot run 'no-such-tool'") as error:
+        spawn(["no-such-tool", "--version"])
+    assert "install 'no-such-tool'" in error.value.fix
+
+
+def test_a_child_dies_with_its_parent():
+    """A kernel killed with SIGKILL never runs atexit; its children must go all the same."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from course.processes import spawn\n"
+            "child = spawn(['sleep', '600'])\n"
+            "print(child.pid, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = int(parent.stdout.readline())
+    assert running(child)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(child)
