@@ -20,7 +20,6 @@ import sys
 from typing import Any
 
 import nbformat
-from nbclient import NotebookClient
 
 KERNEL = "course-grader"
 """The kernelspec the grader writes for its own interpreter."""
@@ -54,6 +53,8 @@ def problems(notebook: nbformat.NotebookNode, learner_cells: int, limit: float) 
 
 def execute(path: str, folder: str, limit: float, chapter: str) -> list[str]:
     """Run the notebook at ``path`` with the re-check cell appended; return its problems."""
+    from nbclient import NotebookClient  # only the child needs it; the grader imports this module for KERNEL
+
     notebook = nbformat.read(path, as_version=4)
     learner_cells = len(notebook.cells)
     notebook.cells.append(recheck_cell(chapter))

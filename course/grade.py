@@ -177,10 +177,11 @@ def table(reports: list[Report]) -> str:
     lines.append(LEGEND)
     for report in reports:
         for name, verdict in report.questions.items():
+            message = " ".join(verdict.message.split("\n"))  # one line per verdict
             if verdict.status == "incorrect":
-                lines.append(f"{report.notebook} {name}: {verdict.message}")
+                lines.append(f"{report.notebook} {name}: {message}")
             elif verdict.status == "setup_problem":
-                lines.append(f"{report.notebook} {name}: setup problem, not graded: {verdict.message}")
+                lines.append(f"{report.notebook} {name}: setup problem, not graded: {message}")
         lines.extend(f"{report.notebook}: {problem}" for problem in report.problems)
     return "\n".join(lines)
 

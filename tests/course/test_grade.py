@@ -179,33 +179,54 @@ def test_notebooks_named_before_the_renumbering_are_still_recognised(name, metad
     assert chapter_of(Path(name), notebook) == slug
 
 
-def test_every_chapter_is_a_choice_of_the_command_line():
-    done = subprocess.run([sys.executable, "-m", "course.grade", "--help"], capture_output=True, text=True)
-    assert all(chapter.slug in done.stdout for chapter in chapters())
+def test_every_chapter_is_a_choice_of_the_command_line(capsys):
+    from course.grade import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert all(chapter.slug in shown for chapter in chapters())
 
 
-def test_a_setup_problem_is_listed_as_such_and_not_scored_zero(tmp_path):
-    """Does the grader name a setup problem, with its reason, instead of counting the question wrong?"""
+def test_a_check_whose_server_cannot_start_is_listed_as_a_setup_problem(tmp_path):
+    """Does the grader name a setup problem, with its reason, instead of counting the question wrong?
+
+    The notebook's first cell makes the machine lack the program the check's
+    download host needs; the answer itself is correct.
+    """
     from course.grade import table
 
-    notebook = nbformat.read(SOLUTION, as_version=4)
-    first_check = next(i for i, cell in enumerate(notebook.cells) if "q1.check()" in cell.source)
-    notebook.cells.insert(
-        first_check,
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
         nbformat.v4.new_code_cell(
-            "from course.errors import SetupProblem\n\n\n"
-            "def running_total(numbers):\n"
-            "    raise SetupProblem('redis-server is not installed', fix='sudo apt-get install redis-server')"
+            "import requests\n\n"
+            "import course.chapters.streaming_downloads.questions as checks\n"
+            "from course import servers\n\n"
+            "checks.start_download_host = lambda: servers.start_process(\n"
+            "    ['no-such-download-host'], port=servers.free_port()\n"
+            ")\n"
+            "q1 = checks.q1"
         ),
-    )
-    path = tmp_path / "00-polyglot-setup.ipynb"
+        nbformat.v4.new_code_cell(
+            "def save_streamed(url, path):\n"
+            "    with requests.get(url, stream=True, timeout=10) as r:\n"
+            "        r.raise_for_status()\n"
+            "        with open(path, 'wb') as f:\n"
+            "            for chunk in r.iter_content(chunk_size=1024 * 1024):\n"
+            "                f.write(chunk)"
+        ),
+        nbformat.v4.new_code_cell("q1.check()"),
+    ]
+    path = tmp_path / "04-streaming-downloads-setup.ipynb"
     nbformat.write(notebook, path)
     report = grade(path)
     assert report.questions["q1"].status == "setup_problem"
-    assert "redis-server is not installed" in report.questions["q1"].message
+    assert "cannot run 'no-such-download-host'" in report.questions["q1"].message
     assert report.setup_problems == ["q1"]
-    assert report.shown_score == f"{TOTAL - 1}/{TOTAL} (1 setup problem)"
+    assert {report.questions[name].status for name in ("q2", "q3", "q4")} == {"not_attempted"}
+    assert report.shown_score == "0/4 (1 setup problem)"
     shown = table([report])
     print(shown)
-    assert "setup problem, not graded: redis-server is not installed" in shown
-    assert "To fix it: sudo apt-get install redis-server" in shown
+    assert "q1: setup problem, not graded: cannot run 'no-such-download-host'" in shown
+    assert "To fix it: install 'no-such-download-host'" in shown
+    assert "Incorrect" not in shown and "✗" not in shown.splitlines()[1]
