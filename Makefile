@@ -34,7 +34,7 @@ lab: setup
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=300
 test: setup lint
 ifdef CHAPTER
-	$(PY) -m pytest $(NBVAL) $$($(PY) -m course.chapters $(CHAPTER) --paths)
+	paths=$$($(PY) -m course.chapters $(CHAPTER) --paths) && $(PY) -m pytest $(NBVAL) $$paths
 else
 	$(PY) -m pytest $(NBVAL) tests notebooks solutions
 endif

@@ -46,8 +46,9 @@ class SetupProblem(CourseError):
 class ServerError(SetupProblem):
     """A server (or any helper process) did not start, or did not answer in time.
 
-    A check that starts the *learner's* server catches this and turns it into
-    an Incorrect verdict; everywhere else it is a setup problem.
+    It is a setup problem because the servers the course starts are the
+    course's own. A future check that starts a server the *learner* wrote must
+    catch it and raise Incorrect itself, since there the fault is the answer's.
     """
 
 

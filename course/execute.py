@@ -47,7 +47,8 @@ def problems(notebook: nbformat.NotebookNode, learner_cells: int, limit: float) 
             if output["ename"] == "KeyboardInterrupt":
                 found.append(f"{where} ran longer than {limit:g} s and was interrupted")
             else:
-                found.append(f"{where} raised {output['ename']}: {output['evalue']}"[:200])
+                message = " ".join(str(output["evalue"]).split())  # one line, even for multi-line errors
+                found.append(f"{where} raised {output['ename']}: {message}"[:200])
     return found
 
 

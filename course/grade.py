@@ -75,6 +75,11 @@ class Report:
         return [name for name, verdict in self.questions.items() if verdict.status == "setup_problem"]
 
     @property
+    def graded(self) -> int:
+        """Questions that got a verdict on the answer: the total less the setup problems."""
+        return self.total - len(self.setup_problems)
+
+    @property
     def shown_score(self) -> str:
         """``3/4``, with the setup problems named, since they are not a score of 0."""
         if not self.questions:
@@ -147,7 +152,12 @@ def identify(path: Path, chapter: str | None = None) -> str:
         notebook = nbformat.read(path, as_version=4)
     except (OSError, ValueError) as error:
         raise GradingError(f"{path}: not a readable notebook ({error})") from error
-    return chapter or chapter_of(path, notebook)
+    if chapter:
+        try:
+            return chapters.find(chapter).slug
+        except chapters.UnknownChapter as error:
+            raise GradingError(str(error)) from error
+    return chapter_of(path, notebook)
 
 
 def grade(path: Path, *, timeout: float = 120.0, chapter: str | None = None) -> Report:
@@ -189,7 +199,13 @@ def table(reports: list[Report]) -> str:
 def write_json(reports: list[Report], path: Path) -> None:
     """Every report with its verdicts and messages, as a JSON list."""
     data = [
-        {**asdict(report), "score": report.score, "total": report.total, "setup_problems": report.setup_problems}
+        {
+            **asdict(report),
+            "score": report.score,
+            "total": report.total,
+            "graded": report.graded,
+            "setup_problems": report.setup_problems,
+        }
         for report in reports
     ]
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -208,7 +224,8 @@ def write_csv(reports: list[Report], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """The command line: grade, print the table, write JSON/CSV.
 
-    Exit status 1 when some file could not be graded (the others still are), 2 on a usage error.
+    Exit status 1 when some file or question could not be graded (an unreadable or unknown
+    notebook, a setup problem: the others still are), 2 on a usage error.
     """
     parser = argparse.ArgumentParser(prog="python -m course.grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path, help="learners' exercise notebooks")
@@ -241,7 +258,13 @@ def main(argv: list[str] | None = None) -> int:
         write_json(reports, args.json)
     if args.csv:
         write_csv(reports, args.csv)
-    return 1 if refused else 0
+    unfinished = [report.notebook for report in reports if report.setup_problems]
+    if unfinished:
+        print(
+            f"{len(unfinished)} notebook(s) met a setup problem on this machine: fix it and grade them again.",
+            file=sys.stderr,
+        )
+    return 1 if refused or unfinished else 0
 
 
 if __name__ == "__main__":

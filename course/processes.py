@@ -89,7 +89,13 @@ class Child:
         return self.process.poll() is None
 
     def family(self) -> list[psutil.Process]:
-        """Every live process of this child: the leader, its group, its descendants, its tag."""
+        """Every live process of this child: the leader, its group, its descendants, its tag.
+
+        Once the leader has been reaped its process id may belong to a stranger,
+        so then only the tag and the process group are followed.
+        """
+        if self.process.returncode is not None:
+            return [process for process in family(self.pid, self.tag) if _in_group_or_tagged(process, self)]
         return family(self.pid, self.tag)
 
     def kill_tree(self, grace: float = 5.0) -> None:
@@ -122,23 +128,24 @@ def spawn(
     *,
     cwd: str | Path | None = None,
     env: dict[str, str] | None = None,
-    inherit_env: bool = True,
     stdin: Any = subprocess.DEVNULL,
     stdout: Any = subprocess.PIPE,
     stderr: Any = subprocess.STDOUT,
-    encoding: str | None = None,
 ) -> Child:
     """Start ``command`` in its own session, tagged, dying with this process.
 
-    ``env`` is added to this process's environment, or with
-    ``inherit_env=False`` replaces it. With ``encoding`` the pipes are text
-    (undecodable bytes replaced), else bytes. A program that cannot be run is a
-    :class:`~course.errors.SetupProblem` that names it.
+    ``env`` is added to this process's environment. A program that cannot be
+    started (missing, not executable, or its folder ``cwd`` missing) is a
+    :class:`~course.errors.SetupProblem` that names what to fix.
     """
     tag = f"course-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-    base = dict(os.environ) if inherit_env else {}
-    merged = {**base, **(env or {})}
+    merged = {**os.environ, **(env or {})}
     merged[TAGS_ENV] = " ".join(filter(None, [merged.get(TAGS_ENV, ""), tag]))
+    if cwd is not None and not Path(cwd).is_dir():
+        raise SetupProblem(
+            f"cannot run {command[0]!r} in {str(cwd)!r}: that folder does not exist.",
+            fix="run the notebook from the course's folder, as cloned, so the chapter's files are where it expects",
+        )
     try:
         process = subprocess.Popen(
             list(command),
@@ -147,16 +154,17 @@ def spawn(
             stdin=stdin,
             stdout=stdout,
             stderr=stderr,
-            encoding=encoding,
-            errors="replace" if encoding else None,
             start_new_session=True,
             preexec_fn=_die_with_parent(os.getpid()),
         )
-    except FileNotFoundError as error:
-        raise SetupProblem(
-            f"cannot run {command[0]!r}: {error.strerror}.",
-            fix=f"install {Path(command[0]).name!r} and make sure it is on PATH, then restart the kernel",
-        ) from error
+    except OSError as error:
+        name = Path(command[0]).name
+        fix = (
+            f"install {name!r} and make sure it is on PATH, then restart the kernel"
+            if isinstance(error, FileNotFoundError)
+            else f"make {command[0]!r} executable (chmod +x), or reinstall {name!r}"
+        )
+        raise SetupProblem(f"cannot run {command[0]!r}: {error.strerror}.", fix=fix) from error
     return Child(process, tag)
 
 
@@ -189,12 +197,13 @@ def run(
         given.write(input.encode("utf-8"))
         given.seek(0)
         child = spawn(command, cwd=cwd, env=env, stdin=given, stdout=out, stderr=err)
+        timed_out = False
         try:
             child.process.wait(timeout)
-            timed_out = False
         except subprocess.TimeoutExpired:
             timed_out = True
-        child.kill_tree(grace=0)
+        finally:  # also when the wait is interrupted (Ctrl-C in the notebook): nothing is left running
+            child.kill_tree(grace=0)
         out.seek(0)
         err.seek(0)
         decode = lambda data: data.decode("utf-8", "replace")  # noqa: E731 - what Node and Python write
@@ -232,6 +241,13 @@ def family(pid: int, tag: str | None = None) -> list[psutil.Process]:
         found.update((process.pid, process) for process in tagged(tag))
     found.pop(os.getpid(), None)
     return list(found.values())
+
+
+def _in_group_or_tagged(process: psutil.Process, child: Child) -> bool:
+    try:
+        return os.getpgid(process.pid) == child.pid or child.tag in process.environ().get(TAGS_ENV, "").split()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError, OSError):
+        return False
 
 
 def kill(processes: list[psutil.Process], grace: float = 5.0) -> None:

@@ -230,7 +230,7 @@ def start_process(
             ours=(lambda: listens(child.pid, port)) if owned else (lambda: True),
             describe=describe,
         )
-    except ServerError:
+    except BaseException:  # ServerError, or Ctrl-C while waiting: stop what was started
         server.stop()
         raise
     return server
@@ -302,7 +302,7 @@ def start_thread(
             alive=running.thread.is_alive,
             describe=lambda: f"\nserver: {type(server).__name__}",
         )
-    except ServerError:
+    except BaseException:
         running.stop()
         raise
     return running

@@ -108,20 +108,25 @@ def find(name: str) -> Chapter:
     raise UnknownChapter(f"no chapter is called {name!r}; the chapters are: {known}")
 
 
-_STEM = re.compile(r"^(?P<code>\d\d)-(?P<slug>[a-z0-9-]+?)(?:[-_. ].*)?$")
+_STEM = re.compile(r"^(?P<code>\d\d)(?:$|[-_. ])")
 
 
 def from_file_name(name: str) -> Chapter | None:
     """The chapter a notebook's file name points to (``04-streaming-downloads-ada.ipynb``), or None.
 
-    The slug after the number decides, so a notebook named before the book was
-    renumbered (``01-streaming-downloads.ipynb``) still finds its chapter; a
-    bare number (``04-homework.ipynb``) is read in today's numbering.
+    The name after the number decides (the slug, or a name the chapter had
+    before), so a notebook named before the book was renumbered
+    (``01-streaming-downloads.ipynb``) still finds its chapter; a bare number
+    (``04-homework.ipynb``) is read in today's numbering.
     """
     stem = Path(name).name.removesuffix(".ipynb")
-    by_slug = [chapter for chapter in chapters() if re.match(rf"^\d\d-{re.escape(chapter.slug)}\b", stem)]
-    if by_slug:
-        return by_slug[0]
+    candidates = sorted(
+        ((alias, chapter) for chapter in chapters() for alias in (chapter.slug, *chapter.aliases)),
+        key=lambda pair: -len(pair[0]),  # the longest name first: "streaming-downloads" before "streaming"
+    )
+    for alias, chapter in candidates:
+        if re.match(rf"^\d\d-{re.escape(alias)}(?=$|[-_. ])", stem):
+            return chapter
     match = _STEM.match(stem)
     if match:
         try:

@@ -25,7 +25,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     package = chapter.slug.replace("-", "_")
     paths = [f"tests/chapters/{package}", f"notebooks/{chapter.stem}.ipynb", f"solutions/{chapter.stem}.ipynb"]
-    print(" ".join(paths) if args.paths else chapter)
+    if args.paths:
+        print(" ".join(paths))
+    else:
+        print(f"{chapter.code} {chapter.slug}: {chapter.title} (part: {chapter.part})")
+        print(f"package: {chapter.package}")
+        print("files: " + " ".join([*paths, f"exercises/{chapter.stem}.ipynb"]))
     return 0
 
 

@@ -169,7 +169,7 @@ def bind(chapter: Chapter, kinds: Sequence[type[Question]], namespace: dict[str,
     """Make one question of each class in ``kinds``, named ``q1``, ``q2`` … in that order.
 
     Each is also put into ``namespace`` (the chapter module's ``globals()``) under
-    its name, so that ``from course.chapters.<slug>.questions import q1`` works.
+    its name, so that ``from course.chapters.<package>.questions import q1`` works.
     The numbering comes from the order of the list alone: never typed by hand.
     """
     made = [kind(chapter.slug, f"q{number}", chapter.notebook("solutions")) for number, kind in enumerate(kinds, 1)]

@@ -17,11 +17,16 @@ def test_problems_name_the_cell_and_the_error():
     crashed.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero")]
     stuck = nbformat.v4.new_code_cell("while True: pass")
     stuck.outputs = [nbformat.v4.new_output("error", ename="KeyboardInterrupt", evalue="")]
+    setup = nbformat.v4.new_code_cell("%%node\n1")
+    setup.outputs = [
+        nbformat.v4.new_output("error", ename="NodeMissing", evalue="Node.js was not found.\nTo fix it: install it")
+    ]
     final = nbformat.v4.new_code_cell("q1.check()")
     final.outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'q1' is not defined")]
-    notebook.cells = [nbformat.v4.new_code_cell("x = 1"), crashed, stuck, final]
-    assert problems(notebook, learner_cells=3, limit=2) == [
+    notebook.cells = [nbformat.v4.new_code_cell("x = 1"), crashed, stuck, setup, final]
+    assert problems(notebook, learner_cells=4, limit=2) == [
         "cell 2 raised ZeroDivisionError: division by zero",
         "cell 3 ran longer than 2 s and was interrupted",
+        "cell 4 raised NodeMissing: Node.js was not found. To fix it: install it",
         f"{RECHECK} raised NameError: name 'q1' is not defined",
     ]

@@ -188,13 +188,13 @@ def test_every_chapter_is_a_choice_of_the_command_line(capsys):
     assert all(chapter.slug in shown for chapter in chapters())
 
 
-def test_a_check_whose_server_cannot_start_is_listed_as_a_setup_problem(tmp_path):
+def test_a_check_whose_server_cannot_start_is_listed_as_a_setup_problem(tmp_path, capsys):
     """Does the grader name a setup problem, with its reason, instead of counting the question wrong?
 
     The notebook's first cell makes the machine lack the program the check's
     download host needs; the answer itself is correct.
     """
-    from course.grade import table
+    from course.grade import main
 
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
@@ -219,14 +219,26 @@ def test_a_check_whose_server_cannot_start_is_listed_as_a_setup_problem(tmp_path
     ]
     path = tmp_path / "04-streaming-downloads-setup.ipynb"
     nbformat.write(notebook, path)
-    report = grade(path)
-    assert report.questions["q1"].status == "setup_problem"
-    assert "cannot run 'no-such-download-host'" in report.questions["q1"].message
-    assert report.setup_problems == ["q1"]
-    assert {report.questions[name].status for name in ("q2", "q3", "q4")} == {"not_attempted"}
-    assert report.shown_score == "0/4 (1 setup problem)"
-    shown = table([report])
-    print(shown)
-    assert "q1: setup problem, not graded: cannot run 'no-such-download-host'" in shown
-    assert "To fix it: install 'no-such-download-host'" in shown
-    assert "Incorrect" not in shown and "✗" not in shown.splitlines()[1]
+    out_json = tmp_path / "grades.json"
+    status = main([str(path), "--json", str(out_json)])
+    shown = capsys.readouterr()
+    print(shown.out)
+    assert status == 1 and "met a setup problem on this machine" in shown.err
+    (report,) = json.loads(out_json.read_text())
+    assert report["questions"]["q1"]["status"] == "setup_problem"
+    assert "cannot run 'no-such-download-host'" in report["questions"]["q1"]["message"]
+    assert {report["questions"][name]["status"] for name in ("q2", "q3", "q4")} == {"not_attempted"}
+    assert (report["score"], report["total"], report["graded"], report["setup_problems"]) == (0, 4, 3, ["q1"])
+    assert "0/4 (1 setup problem)" in shown.out
+    assert "q1: setup problem, not graded: cannot run 'no-such-download-host'" in shown.out
+    assert "To fix it: install 'no-such-download-host'" in shown.out
+    assert "Incorrect" not in shown.out and "✗" not in shown.out.splitlines()[1]
+
+
+def test_a_chapter_given_by_an_earlier_name_or_number_is_graded_as_that_chapter():
+    from course.grade import identify
+
+    assert identify(EXERCISE, "0") == "polyglot"
+    assert identify(EXERCISE, "streaming") == "streaming-downloads"
+    with pytest.raises(GradingError, match="no chapter is called 'nope'"):
+        identify(EXERCISE, "nope")

@@ -131,3 +131,36 @@ def test_a_child_dies_with_its_parent():
     while running(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not running(child)
+
+
+def test_a_program_that_cannot_be_executed_is_a_setup_problem(tmp_path):
+    script = tmp_path / "server.sh"
+    script.write_text("#!/bin/sh\necho hi\n")  # no execute permission
+    with pytest.raises(SetupProblem, match="Permission denied") as error:
+        spawn([str(script)])
+    assert "chmod +x" in error.value.fix
+
+
+def test_a_missing_working_folder_is_named_as_such():
+    with pytest.raises(SetupProblem, match="that folder does not exist"):
+        spawn(["true"], cwd="/no/such/folder")
+
+
+def test_run_stops_the_child_when_the_wait_is_interrupted(tmp_path):
+    """Ctrl-C in the notebook while a script runs must not leave the script running in its own session."""
+    from course.processes import run
+
+    pid_file = tmp_path / "pid"
+
+    def interrupt(*args):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run(["sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"], timeout=60)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not running(int(pid_file.read_text()))
