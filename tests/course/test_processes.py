@@ -20,6 +20,14 @@ def running(pid: int) -> bool:
         return False
 
 
+def gone(pid: int, within: float = 5.0) -> bool:
+    """True once ``pid`` has stopped running, waiting up to ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not running(pid)
+
+
 def test_a_child_runs_in_its_own_session_with_a_tag():
     child = spawn([sys.executable, "-c", "import os; print(os.getsid(0), os.environ['COURSE_PROCESS_TAGS'])"])
     out, _ = child.process.communicate(timeout=10)
@@ -52,10 +60,7 @@ def test_kill_tree_stops_descendants_that_left_the_session():
     escaped = int(child.process.stdout.readline())
     assert os.getpgid(escaped) != child.pid  # not in the group a killpg would reach
     child.kill_tree(grace=1)
-    deadline = time.monotonic() + 5
-    while running(escaped) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not running(escaped)
+    assert gone(escaped)
     assert not child.running
 
 
@@ -71,10 +76,7 @@ def test_kill_tree_stops_an_orphan_found_only_by_its_tag():
     child.process.wait(timeout=10)
     assert running(orphan)
     child.kill_tree(grace=0)
-    deadline = time.monotonic() + 5
-    while running(orphan) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not running(orphan)
+    assert gone(orphan)
 
 
 def test_sigterm_comes_first_and_sigkill_after_the_grace():
@@ -127,10 +129,7 @@ def test_a_child_dies_with_its_parent():
     assert running(child)
     parent.kill()
     parent.wait()
-    deadline = time.monotonic() + 5
-    while running(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not running(child)
+    assert gone(child)
 
 
 def test_a_program_that_cannot_be_executed_is_a_setup_problem(tmp_path):
