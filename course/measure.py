@@ -136,7 +136,7 @@ def run_snippet(setup: str, code: str, result_path: str) -> None:
         json.dump({"baseline_kib": baseline, "peak_kib": peak, "seconds": seconds, "result": result}, out)
 
 
+__all__ = ["MiB", "MeasureError", "Measurement", "measure", "run_snippet"]
+
 if __name__ == "__main__":
     run_snippet(*sys.argv[1:4])
-
-__all__ = ["MiB", "MeasureError", "Measurement", "measure", "run_snippet"]

@@ -94,9 +94,7 @@ class Child:
         Once the leader has been reaped its process id may belong to a stranger,
         so then only the tag and the process group are followed.
         """
-        if self.process.returncode is not None:
-            return [process for process in family(self.pid, self.tag) if _in_group_or_tagged(process, self)]
-        return family(self.pid, self.tag)
+        return family(self.pid, self.tag, leader=self.process.returncode is None)
 
     def kill_tree(self, grace: float = 5.0) -> None:
         """Stop the whole family: SIGTERM, up to ``grace`` seconds to exit, then SIGKILL.
@@ -118,7 +116,9 @@ class Child:
             _, others = psutil.wait_procs(others, timeout=max(0.0, deadline - time.monotonic()))
         if self.running:
             self.process.kill()
-        kill(others, grace=0)
+        for process in others:
+            _quietly(process.kill)
+        psutil.wait_procs(others, timeout=5)
         _signal_group(self.pid, signal.SIGKILL)  # anything that joined the group meanwhile
         self.process.wait()
 
@@ -222,44 +222,29 @@ def tagged(tag: str) -> list[psutil.Process]:
     return found
 
 
-def family(pid: int, tag: str | None = None) -> list[psutil.Process]:
-    """The live process ``pid``, its descendants, its process group and, with ``tag``, its tagged processes."""
+def family(pid: int, tag: str | None = None, *, leader: bool = True) -> list[psutil.Process]:
+    """Live processes of the family led by ``pid``: its process group and, with ``tag``, its tagged ones.
+
+    With ``leader`` (the leader has not been reaped, so ``pid`` is still
+    ours) the leader and its descendants are included too. One pass over the
+    process table finds the group members and the tagged processes.
+    """
     found: dict[int, psutil.Process] = {}
-    try:
-        leader = psutil.Process(pid)
-        found[pid] = leader
-        found.update((child.pid, child) for child in leader.children(recursive=True))
-    except psutil.NoSuchProcess:
-        pass
+    if leader:
+        try:
+            head = psutil.Process(pid)
+            found[pid] = head
+            found.update((child.pid, child) for child in head.children(recursive=True))
+        except psutil.NoSuchProcess:
+            pass
     for process in psutil.process_iter():
         try:
-            if process.pid != os.getpid() and os.getpgid(process.pid) == pid:
+            if os.getpgid(process.pid) == pid or (tag and tag in process.environ().get(TAGS_ENV, "").split()):
                 found[process.pid] = process
-        except (psutil.NoSuchProcess, ProcessLookupError, PermissionError):
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
             continue
-    if tag:
-        found.update((process.pid, process) for process in tagged(tag))
     found.pop(os.getpid(), None)
     return list(found.values())
-
-
-def _in_group_or_tagged(process: psutil.Process, child: Child) -> bool:
-    try:
-        return os.getpgid(process.pid) == child.pid or child.tag in process.environ().get(TAGS_ENV, "").split()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError, OSError):
-        return False
-
-
-def kill(processes: list[psutil.Process], grace: float = 5.0) -> None:
-    """SIGTERM ``processes`` (unless ``grace`` is 0), wait up to ``grace`` s, then SIGKILL the rest."""
-    alive = processes
-    if grace > 0:
-        for process in alive:
-            _quietly(process.terminate)
-        _, alive = psutil.wait_procs(alive, timeout=grace)
-    for process in alive:
-        _quietly(process.kill)
-    psutil.wait_procs(alive, timeout=5)
 
 
 def _quietly(action: Callable[[], None]) -> None:
@@ -276,4 +261,4 @@ def _signal_group(group: int, signum: int) -> None:
         pass
 
 
-__all__ = ["TAGS_ENV", "Child", "Finished", "family", "kill", "run", "spawn", "tagged"]
+__all__ = ["TAGS_ENV", "Child", "Finished", "family", "run", "spawn", "tagged"]

@@ -159,7 +159,8 @@ class ProcessServer:
 
     def output(self, last_lines: int = 20) -> str:
         """The last lines the process wrote to stdout and stderr."""
-        time.sleep(0.05)  # let the reader catch up with what was just written
+        # Let the reader catch up: to the end of the output once the process has exited, else briefly.
+        self._reader.join(1.0 if not self.running else 0.05)
         return "\n".join(list(self._lines)[-last_lines:])
 
     def stop(self, timeout: float = 5.0) -> None:
