@@ -92,7 +92,9 @@ class Question:
 
     - ``answer_names``: the names ``check()`` looks up in the notebook when
       called without arguments (e.g. ``("running_total",)``).
-    - ``hint_text``: what :meth:`hint` shows.
+    - ``hints``: the hint ladder, one rung per :meth:`hint` call — a nudge,
+      then the method, then the shape of the code (the solution stays with
+      :meth:`solution`); ``hint_text`` is a ladder of one rung.
 
     The chapter, the name (``q1`` …) and the solution notebook are given by
     :func:`bind`; the solution itself is read from that notebook.
@@ -100,11 +102,13 @@ class Question:
 
     answer_names: ClassVar[tuple[str, ...]] = ()
     hint_text: ClassVar[str] = ""
+    hints: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, chapter: str, name: str, solutions_path: Path) -> None:
         self.chapter = chapter
         self.name = name
         self.solutions_path = solutions_path
+        self.hints_given = 0
 
     def judge(self, *answers: Any) -> None:
         """Raise :class:`Incorrect` or :class:`NotAttempted`; return when correct."""
@@ -139,8 +143,19 @@ class Question:
         print(outcome)
 
     def hint(self) -> None:
-        """Print a hint that points the way without giving the answer."""
-        print("💡 Hint:", textwrap.dedent(self.hint_text).strip())
+        """Print the next hint of the ladder (the last one again once all were given)."""
+        ladder = [textwrap.dedent(rung).strip() for rung in self.hints or (self.hint_text,)]
+        level = min(self.hints_given, len(ladder) - 1)
+        self.hints_given += 1
+        if len(ladder) == 1:
+            print("💡 Hint:", ladder[0])
+            return
+        after = (
+            f"call {self.name}.hint() again for more"
+            if level + 1 < len(ladder)
+            else (f"that was the last hint; {self.name}.solution() shows an answer")
+        )
+        print(f"💡 Hint {level + 1} of {len(ladder)}: {ladder[level]}\n({after})")
 
     def solution(self) -> None:
         """Print the answer from the solution notebook (any other correct one passes too)."""

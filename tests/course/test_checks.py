@@ -111,6 +111,25 @@ def test_hint_and_solution_print_their_text(capsys, tmp_path, monkeypatch):
     assert "BEGIN SOLUTION" not in out
 
 
+class Laddered(Double):
+    hints = ("A nudge.", "The method.", "The shape of the code.")
+
+
+def test_hints_are_a_ladder_one_rung_per_call(capsys):
+    """Does each hint() call give the next rung, and the last one again once all were given?"""
+    (question,) = bind(DEMO, [Laddered], {})
+    for _ in range(4):
+        question.hint()
+    shown = capsys.readouterr().out.split("💡 ")[1:]
+    assert [text.split("\n")[0] for text in shown] == [
+        "Hint 1 of 3: A nudge.",
+        "Hint 2 of 3: The method.",
+        "Hint 3 of 3: The shape of the code.",
+        "Hint 3 of 3: The shape of the code.",
+    ]
+    assert "q1.hint() again" in shown[0] and "q1.solution()" in shown[2]
+
+
 def test_incorrect_is_an_exception_with_its_message():
     assert str(Incorrect("why")) == "why"
 

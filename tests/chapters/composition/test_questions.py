@@ -1,0 +1,533 @@
+"""Composition chapter checks: right answers pass, plausible wrong ones are told why, stubs are not attempted."""
+
+from __future__ import annotations
+
+import functools
+import smtplib
+import time
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from course import servers
+from course.chapters.composition import notifiers
+from course.chapters.composition.mailhost import SmtpProvider
+from course.chapters.composition.questions import q1, q2, q3, q4
+from course.checks import Outcome
+from course.solutions import define
+
+
+@pytest.fixture(autouse=True, scope="module")
+def stop_mail_servers():
+    yield
+    servers.stop_all()
+
+
+def incorrect(outcome: Outcome, *fragments: str) -> None:
+    """Assert the outcome is Incorrect and its message contains every fragment."""
+    assert outcome.status == "incorrect", outcome
+    for fragment in fragments:
+        assert fragment in outcome.message, outcome.message
+
+
+Q1 = define(q1)
+Q2 = define(q2, {"smtplib": smtplib})  # the notebook imports it in its setup cell
+Q3 = define(q3)
+Q4 = define(q4)
+
+
+def test_the_published_answers_are_correct():
+    assert q1.evaluate(Q1["Notifier"], Q1["urgent"], Q1["signed"]).correct
+    assert q2.evaluate(Q2["Retrying"]).correct
+    assert q3.evaluate(Q3["Failover"]).correct
+    assert q4.evaluate(Q4["test_newsletter"]).correct
+
+
+@pytest.mark.parametrize("question", [q1, q2, q3, q4])
+def test_a_stub_is_not_attempted(question):
+    def stub(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError()
+
+    class Stub:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise NotImplementedError()
+
+    answers = [Stub if name[0].isupper() else stub for name in question.answer_names]
+    assert question.evaluate(*answers).status == "not_attempted"
+
+
+# --- q1: the notifier refactor -------------------------------------------------------------------
+
+urgent, signed = Q1["urgent"], Q1["signed"]
+
+
+class SubclassesTheChannel(notifiers.EmailChannel):
+    """Still inherits: the refactor the issue names as wrong."""
+
+    def __init__(self, channel: Any, *features: Any) -> None:
+        super().__init__(channel.port)
+        self.channel, self.features = channel, features
+
+    def set_channel(self, channel: Any) -> None:
+        self.channel = channel
+
+    def notify(self, to: str, subject: str, body: str) -> None:
+        for feature in self.features:
+            subject, body = feature(subject, body)
+        self.channel.deliver(to, subject, body)
+
+
+class FirstFeatureOnly(Q1["Notifier"]):
+    def notify(self, to: str, subject: str, body: str) -> None:
+        if self.features:
+            subject, body = self.features[0](subject, body)
+        self.channel.deliver(to, subject, body)
+
+
+class ReversedFeatures(Q1["Notifier"]):
+    def notify(self, to: str, subject: str, body: str) -> None:
+        for feature in reversed(self.features):
+            subject, body = feature(subject, body)
+        self.channel.deliver(to, subject, body)
+
+
+class KnowsOnlyEmail:
+    """Builds its own email channel from the port: a pager (or any new channel) is lost."""
+
+    def __init__(self, channel: Any, *features: Any) -> None:
+        self.set_channel(channel)
+        self.features = features
+
+    def set_channel(self, channel: Any) -> None:
+        self.channel = notifiers.EmailChannel(getattr(channel, "port", 0))
+
+    def notify(self, to: str, subject: str, body: str) -> None:
+        for feature in self.features:
+            subject, body = feature(subject, body)
+        self.channel.deliver(to, subject, body)
+
+
+class KeepsSubjectBetweenCalls(Q1["Notifier"]):
+    """Stores the changed subject on the object, so a second notify adds [URGENT] twice."""
+
+    def notify(self, to: str, subject: str, body: str) -> None:
+        self.subject = getattr(self, "subject", subject)
+        for feature in self.features:
+            self.subject, body = feature(self.subject, body)
+        self.channel.deliver(to, self.subject, body)
+
+
+class SwapMakesNothing(Q1["Notifier"]):
+    def set_channel(self, channel: Any) -> None:
+        return None
+
+
+def signed_without_separator(name: str) -> Any:
+    return lambda subject, body: (subject, f"{body}\n{name}")
+
+
+def urgent_suffix(subject: str, body: str) -> tuple[str, str]:
+    return subject + " [URGENT]", body
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        ((SubclassesTheChannel, urgent, signed), ["still inherits from EmailChannel"]),
+        ((FirstFeatureOnly, urgent, signed), ["UrgentSigned", "body"]),
+        ((ReversedFeatures, urgent, signed), ["order given", "[URGENT] #7"]),
+        ((KnowsOnlyEmail, urgent, signed), ["Pager"]),
+        ((KeepsSubjectBetweenCalls, urgent, signed), ["afresh each time"]),
+        ((SwapMakesNothing, urgent, signed), ["after set_channel(pager_channel)"]),
+        ((Q1["Notifier"], urgent, signed_without_separator), ["SignedEmailNotifier", "body"]),
+        ((Q1["Notifier"], urgent_suffix, signed), ["UrgentEmailNotifier", "subject"]),
+        ((Q1["Notifier"], "[URGENT] ", signed), ["`urgent` should be a feature"]),
+        ((lambda channel, *features: None, urgent, signed), ["`Notifier` should be a class"]),
+    ],
+)
+def test_q1_wrong_refactors_are_told_why(answer, fragments):
+    incorrect(q1.evaluate(*answer), *fragments)
+
+
+class FeaturesAsObjects:
+    """Another structure: features are objects with apply(), wrapped in a pipeline; kwargs accepted."""
+
+    class Pipeline:
+        def __init__(self, steps: Any) -> None:
+            self.steps = list(steps)
+
+        def run(self, subject: str, body: str) -> tuple[str, str]:
+            from functools import reduce
+
+            return reduce(lambda pair, step: step(*pair), self.steps, (subject, body))
+
+    def __init__(self, channel: Any, *features: Any, **options: Any) -> None:
+        self._channel = channel
+        self._pipeline = self.Pipeline(features)
+
+    def set_channel(self, channel: Any) -> None:
+        self._channel = channel
+
+    def notify(self, to: str, subject: str, body: str) -> None:
+        self._channel.deliver(to, *self._pipeline.run(subject, body))
+
+
+class Urgent:
+    """A callable object instead of a function."""
+
+    def __call__(self, subject: str, body: str) -> tuple[str, str]:
+        return f"[URGENT] {subject}", body
+
+
+def test_q1_an_unusual_but_correct_refactor_passes():
+    def add_signature(name: str, subject: str, body: str) -> tuple[str, str]:
+        return subject, "\n-- \n".join([body, name])
+
+    def signed_partial(name: str) -> Any:
+        return functools.partial(add_signature, name)
+
+    assert q1.evaluate(FeaturesAsObjects, Urgent(), signed_partial).correct
+
+
+# --- q2: retrying --------------------------------------------------------------------------------
+
+Retrying = Q2["Retrying"]
+
+
+class RetriesForever:
+    def __init__(self, provider: Any, attempts: int = 3) -> None:
+        self.provider = provider
+
+    def send(self, message: Any) -> None:
+        while True:
+            try:
+                return self.provider.send(message)
+            except OSError:
+                continue
+
+
+class NeverRetries:
+    def __init__(self, provider: Any, attempts: int = 3) -> None:
+        self.provider = provider
+
+    def send(self, message: Any) -> None:
+        self.provider.send(message)
+
+
+class SwallowsTheLastError(Retrying):
+    def send(self, message: Any) -> None:
+        try:
+            super().send(message)
+        except OSError:
+            return None
+
+
+class RetriesPermanentErrors:
+    def __init__(self, provider: Any, attempts: int = 3) -> None:
+        self.provider, self.attempts = provider, attempts
+
+    def send(self, message: Any) -> None:
+        for attempt in range(self.attempts):
+            try:
+                return self.provider.send(message)
+            except OSError:
+                if attempt == self.attempts - 1:
+                    raise
+
+
+class OneTooMany(RetriesPermanentErrors):
+    """Counts retries instead of attempts: attempts + 1 calls."""
+
+    def send(self, message: Any) -> None:
+        for attempt in range(self.attempts + 1):
+            try:
+                return self.provider.send(message)
+            except smtplib.SMTPResponseException as error:
+                if error.smtp_code >= 500 or attempt == self.attempts:
+                    raise
+            except OSError:
+                if attempt == self.attempts:
+                    raise
+
+
+class RetriesBugsToo(Retrying):
+    def send(self, message: Any) -> None:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return self.provider.send(message)
+            except smtplib.SMTPResponseException as error:
+                if error.smtp_code >= 500 or attempt == self.attempts:
+                    raise
+            except Exception:
+                if attempt == self.attempts:
+                    raise
+
+
+class RaisesItsOwnError(Retrying):
+    def send(self, message: Any) -> None:
+        try:
+            super().send(message)
+        except OSError as error:
+            raise RuntimeError("gave up") from error
+
+
+class IsASmtpProvider(SmtpProvider):
+    def __init__(self, provider: Any, attempts: int = 3) -> None:
+        self.inner = Retrying(provider, attempts)
+
+    def send(self, message: Any) -> None:
+        self.inner.send(message)
+
+
+class AcceptsZeroAttempts(Retrying):
+    def __init__(self, provider: Any, attempts: int = 3) -> None:
+        self.provider, self.attempts = provider, attempts
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (RetriesForever, ["give up after 3 attempts", "expected 3, got 4"]),
+        (NeverRetries, ["451 is temporary"]),
+        (SwallowsTheLastError, ["returned normally", "never delivered"]),
+        (RetriesPermanentErrors, ["550 is permanent"]),
+        (OneTooMany, ["attempts made", "expected 3, got 4"]),
+        (RetriesBugsToo, ["ValueError", "only OSErrors"]),
+        (RaisesItsOwnError, ["should raise the server's error", "RuntimeError: gave up"]),
+        (IsASmtpProvider, ["still inherits from SmtpProvider"]),
+        (AcceptsZeroAttempts, ["attempts=0", "silently lost"]),
+    ],
+)
+def test_q2_wrong_retries_are_told_why(answer, fragments):
+    incorrect(q2.evaluate(answer), *fragments)
+
+
+def test_q2_retrying_forever_on_a_fake_does_not_hang_the_check():
+    """Is a loop that never ends stopped and explained, even where a real server would give in?"""
+
+    class ForeverOnFakes(RetriesForever):
+        def __init__(self, provider: Any, attempts: int = 3) -> None:
+            if isinstance(provider, SmtpProvider):
+                self.send = Retrying(provider, attempts).send  # behaves on the real server
+            self.provider = provider
+
+    start = time.monotonic()
+    incorrect(q2.evaluate(ForeverOnFakes), "called more than 50 times", "never ends")
+    assert time.monotonic() - start < 30
+
+
+def retrying_by_recursion(provider: Any, attempts: int = 3) -> Any:
+    """A closure-based answer: a function returning an object, with recursion instead of a loop."""
+    if attempts < 1:
+        raise ValueError("attempts must be positive")
+
+    def send(message: Any, left: int = attempts) -> None:
+        try:
+            provider.send(message)
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code // 100 == 5 or left == 1:
+                raise
+            send(message, left - 1)
+        except OSError:
+            if left == 1:
+                raise
+            send(message, left - 1)
+
+    return type("Retrying", (), {"send": staticmethod(send)})()
+
+
+def test_q2_an_unusual_but_correct_retry_passes():
+    class RetryingClass:  # the check wants a class: wrap the closure-based one
+        def __new__(cls, provider: Any, attempts: int = 3) -> Any:
+            return retrying_by_recursion(provider, attempts)
+
+    assert q2.evaluate(RetryingClass).correct
+
+
+# --- q3: sticky failover -------------------------------------------------------------------------
+
+Failover = Q3["Failover"]
+
+
+class StopsAtFirstFailure:
+    def __init__(self, providers: Any) -> None:
+        self.providers = list(providers)
+
+    def send(self, message: Any) -> None:
+        self.providers[0].send(message)
+
+
+class SendsThroughAll:
+    def __init__(self, providers: Any) -> None:
+        self.providers = list(providers)
+
+    def send(self, message: Any) -> None:
+        for provider in self.providers:
+            try:
+                provider.send(message)
+            except OSError:
+                continue
+
+
+class NotSticky:
+    def __init__(self, providers: Any) -> None:
+        self.providers = list(providers)
+
+    def send(self, message: Any) -> None:
+        errors = []
+        for provider in self.providers:
+            try:
+                return provider.send(message)
+            except OSError as error:
+                errors.append(error)
+        raise ExceptionGroup("all failed", errors)
+
+
+class NoWrapAround(Failover):
+    def send(self, message: Any) -> None:
+        errors = []
+        for index in range(self.start, len(self.providers)):
+            try:
+                self.providers[index].send(message)
+            except OSError as error:
+                errors.append(error)
+                continue
+            self.start = index
+            return
+        raise ExceptionGroup("all failed", errors)
+
+
+class RaisesLastErrorOnly(Failover):
+    def send(self, message: Any) -> None:
+        try:
+            super().send(message)
+        except ExceptionGroup as group:
+            raise group.exceptions[-1] from None
+
+
+class SwallowsWhenAllFail(Failover):
+    def send(self, message: Any) -> None:
+        try:
+            super().send(message)
+        except ExceptionGroup:
+            pass
+
+
+class GroupOfCopies(Failover):
+    def send(self, message: Any) -> None:
+        try:
+            super().send(message)
+        except ExceptionGroup as group:
+            raise ExceptionGroup("all failed", [OSError(str(e)) for e in group.exceptions]) from None
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (StopsAtFirstFailure, ["when a is down", "raised ConnectionRefusedError"]),
+        (SendsThroughAll, ["when all work", "expected ['a'], got ['a', 'b', 'c']"]),
+        (NotSticky, ["b worked last", "expected ['b'], got ['a', 'b']"]),
+        (NoWrapAround, ["go round the list"]),
+        (RaisesLastErrorOnly, ["should raise ExceptionGroup", "ConnectionRefusedError"]),
+        (SwallowsWhenAllFail, ["returned normally", "no provider delivered"]),
+        (GroupOfCopies, ["the 3 errors the providers raised"]),
+    ],
+)
+def test_q3_wrong_failovers_are_told_why(answer, fragments):
+    incorrect(q3.evaluate(answer), *fragments)
+
+
+class FailoverByRotation:
+    """Another structure: a deque rotated so that the provider that worked is always first."""
+
+    def __init__(self, providers: Any) -> None:
+        from collections import deque
+
+        self.queue = deque(providers)
+
+    def send(self, message: Any) -> None:
+        errors: list[Exception] = []
+        for _ in range(len(self.queue)):
+            try:
+                self.queue[0].send(message)
+                return
+            except Exception as error:  # broader than OSError: still correct here
+                errors.append(error)
+                self.queue.rotate(-1)
+        raise ExceptionGroup(f"{len(errors)} providers failed", errors)
+
+
+def test_q3_an_unusual_but_correct_failover_passes():
+    assert q3.evaluate(FailoverByRotation).correct
+
+
+# --- q4: a test with a fake ----------------------------------------------------------------------
+
+FakeProvider = Q4["FakeProvider"]
+
+
+def weak_only_active(newsletter_class: Any) -> None:
+    fake = FakeProvider()
+    newsletter_class(fake, sender="n@x.org").publish("S", "B", [("a@x.org", True), ("b@x.org", False)])
+    assert [m["To"] for m in fake.sent] == ["a@x.org"]
+
+
+def weak_without_failures(newsletter_class: Any) -> None:
+    """Checks rules 1–3 well, never makes the provider fail."""
+    fake = FakeProvider()
+    subscribers = [("a@x.org", True), ("b@x.org", False), ("A@X.org", True), ("c@x.org", True)]
+    failed = newsletter_class(fake, sender="n@x.org").publish("S", "B", subscribers)
+    assert [m["To"] for m in fake.sent] == ["a@x.org", "c@x.org"]
+    assert all(m["Subject"] == "S" and m["From"] == "n@x.org" for m in fake.sent)
+    assert failed == []
+
+
+def weak_with_a_real_server(newsletter_class: Any) -> None:
+    """Sends real mail instead of using a fake."""
+    newsletter_class(SmtpProvider("x", 1), sender="n@x.org").publish("S", "B", [("a@x.org", True)])
+
+
+def weak_fails_the_correct_class(newsletter_class: Any) -> None:
+    fake = FakeProvider()
+    newsletter_class(fake).publish("S", "B", [("a@x.org", True), ("A@x.org", True)])
+    assert len(fake.sent) == 2  # wrong expectation: rule 2 says once
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (weak_only_active, ["passes a broken Newsletter", "rule 2", "rule 3", "rule 4"]),
+        (weak_without_failures, ["stops (raises) at the first reader", "returns []", "skips the reader"]),
+        (weak_with_a_real_server, ["opened a real SMTP connection"]),
+        (weak_fails_the_correct_class, ["fails the correct Newsletter"]),
+        (lambda newsletter_class: None, ["passes a broken Newsletter", "rule 1"]),
+    ],
+)
+def test_q4_weak_tests_are_told_what_they_miss(answer, fragments):
+    incorrect(q4.evaluate(answer), *fragments)
+
+
+def test_q4_an_unusual_but_correct_test_passes():
+    """A test built on unittest.mock, with one publish call per rule."""
+
+    def mock_based(newsletter_class: Any) -> None:
+        def to_of(provider: Any) -> list[str]:
+            return [call.args[0]["To"] for call in provider.send.call_args_list]
+
+        provider = mock.Mock()
+        newsletter_class(provider, sender="n@x.org").publish("S", "B", [("a@x.org", True), ("b@x.org", False)])
+        assert to_of(provider) == ["a@x.org"]
+        provider = mock.Mock()
+        newsletter_class(provider, sender="n@x.org").publish("S", "B", [("a@x.org", True), ("A@x.ORG", True)])
+        assert to_of(provider) == ["a@x.org"]
+        message = provider.send.call_args.args[0]
+        assert (message["Subject"], message["From"], message["To"]) == ("S", "n@x.org", "a@x.org")
+        provider = mock.Mock()
+        provider.send.side_effect = [ConnectionRefusedError(), None, None]
+        failed = newsletter_class(provider, sender="n@x.org").publish(
+            "S", "B", [("a@x.org", True), ("b@x.org", True), ("c@x.org", True)]
+        )
+        assert failed == ["a@x.org"] and to_of(provider) == ["a@x.org", "b@x.org", "c@x.org"]
+
+    assert q4.evaluate(mock_based).correct
