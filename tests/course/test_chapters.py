@@ -46,7 +46,8 @@ def test_each_chapter_has_numbered_questions_with_hints_and_solutions(chapter: C
     assert [q.name for q in questions] == [f"q{n}" for n in range(1, len(questions) + 1)]
     for question in questions:
         assert question.chapter == chapter.slug
-        assert question.hint_text.strip()
+        ladder = question.hints or (question.hint_text,)
+        assert all(rung.strip() for rung in ladder)
         assert question.language in {"python", "javascript"}  # its solution block was found
 
 

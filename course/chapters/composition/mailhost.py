@@ -239,10 +239,8 @@ class MailServer:
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        count = len(self.deliveries)
-        return (
-            f"<MailServer {self.name} on port {self.port}, {state}, {count} message(s)>"
-        )
+        where, count = f"{HOST}:{self.port}", len(self.deliveries)
+        return f"<MailServer {self.name} on {where}, {state}, {count} message(s)>"
 
 
 def start_mail_server(name: str) -> MailServer:

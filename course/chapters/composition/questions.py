@@ -227,9 +227,10 @@ class RefactorNotifiers(Question):
         deliver the result. set_channel() just replaces the attribute.
         """,
         """
-        A feature is a function: `def urgent(subject, body): return "[URGENT] " + subject, body`.
-        `signed(name)` is a function that returns such a function (a closure over `name`).
-        In notify: `for feature in self.features: subject, body = feature(subject, body)`.
+        A feature is a function of (subject, body) that returns a new (subject, body) pair.
+        `signed(name)` is a function that builds and returns such a function (a closure over
+        `name`). notify() loops over the features, each turning the pair into the next one,
+        and hands the last pair to the channel.
         """,
     )
 
@@ -350,11 +351,12 @@ class Retry(Question):
         last attempt, in which case raise it.
         """,
         """
-        for attempt in range(1, self.attempts + 1):
-            try: return self.provider.send(message)
-            except OSError as error:
-                permanent = isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
-                if permanent or attempt == self.attempts: raise
+        The shape, with the blanks yours to fill:
+            def send(self, message):
+                for number in <1 up to and including attempts>:
+                    try: <send through the wrapped provider, and return>
+                    except OSError as error:
+                        if <permanent> or <it was the last attempt>: raise
         """,
     )
 
@@ -522,15 +524,15 @@ class StickyFailover(Question):
         After the loop, every provider failed: raise ExceptionGroup("...", errors).
         """,
         """
-        def send(self, message):
-            errors = []
-            for step in range(len(self.providers)):
-                index = (self.start + step) % len(self.providers)
-                try: self.providers[index].send(message)
-                except OSError as error: errors.append(error); continue
-                self.start = index
-                return
-            raise ExceptionGroup("every provider failed", errors)
+        The shape, with the blanks yours to fill:
+            def send(self, message):
+                errors = []
+                for step in <as many steps as there are providers>:
+                    index = <start + step, wrapped round the list>
+                    try: <send through that provider>
+                    except OSError as error: <keep the error>; continue
+                    <remember index as the next start>; return
+                raise ExceptionGroup(<a message>, errors)
         """,
     )
 
@@ -814,6 +816,6 @@ class FakeTest(Question):
             )
 
 
-q1, q2, q3, q4 = bind(
+QUESTIONS = bind(
     CHAPTER, [RefactorNotifiers, Retry, StickyFailover, FakeTest], globals()
 )

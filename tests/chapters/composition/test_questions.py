@@ -15,7 +15,7 @@ from course.chapters.composition import notifiers
 from course.chapters.composition.mailhost import SmtpProvider
 from course.chapters.composition.questions import q1, q2, q3, q4
 from course.checks import Outcome
-from course.solutions import define
+from course.solutions import define, reference
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -42,6 +42,15 @@ def test_the_published_answers_are_correct():
     assert q2.evaluate(Q2["Retrying"]).correct
     assert q3.evaluate(Q3["Failover"]).correct
     assert q4.evaluate(Q4["test_newsletter"]).correct
+
+
+@pytest.mark.parametrize("question", [q1, q2, q3, q4])
+def test_hints_climb_three_rungs_and_stop_short_of_the_answer(question):
+    """Does each question give a nudge, a method and a shape, none of them the published answer?"""
+    assert len(question.hints) == 3
+    answer_lines = {line.strip() for line in reference(question).source.splitlines() if len(line.strip()) > 30}
+    for rung in question.hints:
+        assert not answer_lines & {line.strip() for line in rung.splitlines()}
 
 
 @pytest.mark.parametrize("question", [q1, q2, q3, q4])
