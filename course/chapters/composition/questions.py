@@ -133,17 +133,20 @@ def rejected() -> smtplib.SMTPDataError:
     return smtplib.SMTPDataError(550, b"5.1.1 Mailbox unavailable")
 
 
-def expect_class(name: str, answer: Any) -> type:
-    if not isinstance(answer, type):
+def expect_maker(name: str, answer: Any) -> Any:
+    """The answer must build objects: a class, or a function that returns one (both are fine)."""
+    if not callable(answer):
         raise Incorrect(
-            f"`{name}` should be a class, got {type(answer).__name__} {answer!r}"
+            f"`{name}` should be a class (or a function that builds the object), "
+            f"got {type(answer).__name__} {answer!r}"
         )
     return answer
 
 
-def expect_no_concrete_base(name: str, cls: type, concrete: tuple[type, ...]) -> None:
-    """Composition, not inheritance: ``cls`` may not derive from any class in ``concrete``."""
-    inherited = [base.__name__ for base in cls.__mro__[1:] if base in concrete]
+def expect_no_concrete_base(name: str, made: Any, concrete: tuple[type, ...]) -> None:
+    """Composition, not inheritance: the class ``made`` (or an object's class) may not derive from ``concrete``."""
+    cls = made if isinstance(made, type) else type(made)
+    inherited = [base.__name__ for base in cls.__mro__ if base in concrete]
     if inherited:
         raise Incorrect(
             f"{name} still inherits from {', '.join(inherited)}: hold the provider in an attribute and "
@@ -235,7 +238,7 @@ class RefactorNotifiers(Question):
     )
 
     def judge(self, notifier_class: Any, urgent: Any, signed: Any) -> None:
-        Notifier = expect_class("Notifier", notifier_class)
+        Notifier = expect_maker("Notifier", notifier_class)
         expect_no_concrete_base("Notifier", Notifier, CONCRETE_NOTIFIERS)
         if not callable(urgent):
             raise Incorrect(
@@ -274,6 +277,7 @@ class RefactorNotifiers(Question):
                     channels[channel], *features
                 ),
             )
+            expect_no_concrete_base(call, made, CONCRETE_NOTIFIERS)
             attempt(
                 f"{call}.notify(...)", lambda made=made: made.notify(to, subject, body)
             )
@@ -361,7 +365,7 @@ class Retry(Question):
     )
 
     def judge(self, retrying: Any) -> None:
-        Retrying = expect_class("Retrying", retrying)
+        Retrying = expect_maker("Retrying", retrying)
         expect_no_concrete_base("Retrying", Retrying, (SmtpProvider,))
         server = mail_server("retry")
 
@@ -375,6 +379,7 @@ class Retry(Question):
             wrapper = attempt(
                 what, lambda: Retrying(server.provider(), attempts=attempts)
             )
+            expect_no_concrete_base(what, wrapper, (SmtpProvider,))
             if failures:
                 what += f" with a server that answers {reply[:3]} {failures} time(s)"
             return what, wrapper
@@ -537,11 +542,12 @@ class StickyFailover(Question):
     )
 
     def judge(self, failover: Any) -> None:
-        Failover = expect_class("Failover", failover)
+        Failover = expect_maker("Failover", failover)
         expect_no_concrete_base("Failover", Failover, (SmtpProvider,))
         log: list[str] = []
         a, b, c = (FakeProvider(name, log=log) for name in "abc")
         chain = attempt("Failover([a, b, c])", lambda: Failover([a, b, c]))
+        expect_no_concrete_base("Failover([a, b, c])", chain, (SmtpProvider,))
 
         def send(
             step: str, expected_order: list[str], delivered_by: FakeProvider
@@ -628,12 +634,29 @@ class Mutant:
         self.provider = provider
         self.sender = sender
 
-    def _send(self, address: str, subject: str, body: str) -> bool:
-        try:
-            self.provider.send(make_message(self.sender, address, subject, body))
-        except OSError:
-            return False
-        return True
+    @staticmethod
+    def readers(
+        subscribers: list[tuple[str, bool]],
+        *,
+        only_active: bool = True,
+        fold_case: bool = True,
+    ) -> list[str]:
+        """The addresses to mail, each once: what rules 1 and 2 ask, unless told otherwise."""
+        seen: dict[str, str] = {}
+        for address, active in subscribers:
+            if active or not only_active:
+                seen.setdefault(address.lower() if fold_case else address, address)
+        return list(seen.values())
+
+    def send_each(self, addresses: list[str], subject: str, body: str) -> list[str]:
+        """Send to each address in turn; return those the provider failed for."""
+        failed = []
+        for address in addresses:
+            try:
+                self.provider.send(make_message(self.sender, address, subject, body))
+            except OSError:
+                failed.append(address)
+        return failed
 
 
 class SendsToInactive(Mutant):
@@ -642,14 +665,9 @@ class SendsToInactive(Mutant):
     def publish(
         self, subject: str, body: str, subscribers: list[tuple[str, bool]]
     ) -> list[str]:
-        seen: set[str] = set()
-        failed = []
-        for address, _active in subscribers:
-            if address.lower() not in seen:
-                seen.add(address.lower())
-                if not self._send(address, subject, body):
-                    failed.append(address)
-        return failed
+        return self.send_each(
+            self.readers(subscribers, only_active=False), subject, body
+        )
 
 
 class CaseSensitive(Mutant):
@@ -658,14 +676,7 @@ class CaseSensitive(Mutant):
     def publish(
         self, subject: str, body: str, subscribers: list[tuple[str, bool]]
     ) -> list[str]:
-        seen: set[str] = set()
-        failed = []
-        for address, active in subscribers:
-            if active and address not in seen:
-                seen.add(address)
-                if not self._send(address, subject, body):
-                    failed.append(address)
-        return failed
+        return self.send_each(self.readers(subscribers, fold_case=False), subject, body)
 
 
 class OneMessageForAll(Mutant):
@@ -674,10 +685,8 @@ class OneMessageForAll(Mutant):
     def publish(
         self, subject: str, body: str, subscribers: list[tuple[str, bool]]
     ) -> list[str]:
-        readers = list(
-            dict.fromkeys(address.lower() for address, active in subscribers if active)
-        )
-        if readers and not self._send(", ".join(readers), subject, body):
+        readers = self.readers(subscribers)
+        if readers and self.send_each([", ".join(readers)], subject, body):
             return readers
         return []
 
@@ -688,7 +697,7 @@ class WrongSubject(Mutant):
     def publish(
         self, subject: str, body: str, subscribers: list[tuple[str, bool]]
     ) -> list[str]:
-        return Newsletter.publish(self, "Newsletter", body, subscribers)  # type: ignore[arg-type]
+        return self.send_each(self.readers(subscribers), "Newsletter", body)
 
 
 class StopsAtFirstFailure(Mutant):
@@ -697,11 +706,8 @@ class StopsAtFirstFailure(Mutant):
     def publish(
         self, subject: str, body: str, subscribers: list[tuple[str, bool]]
     ) -> list[str]:
-        seen: set[str] = set()
-        for address, active in subscribers:
-            if active and address.lower() not in seen:
-                seen.add(address.lower())
-                self.provider.send(make_message(self.sender, address, subject, body))
+        for address in self.readers(subscribers):
+            self.provider.send(make_message(self.sender, address, subject, body))
         return []
 
 
@@ -711,7 +717,7 @@ class HidesFailures(Mutant):
     def publish(
         self, subject: str, body: str, subscribers: list[tuple[str, bool]]
     ) -> list[str]:
-        Newsletter.publish(self, subject, body, subscribers)  # type: ignore[arg-type]
+        self.send_each(self.readers(subscribers), subject, body)
         return []
 
 
@@ -721,17 +727,12 @@ class SkipsAfterFailure(Mutant):
     def publish(
         self, subject: str, body: str, subscribers: list[tuple[str, bool]]
     ) -> list[str]:
-        seen: set[str] = set()
         failed: list[str] = []
         skip = False
-        for address, active in subscribers:
-            if not active or address.lower() in seen:
-                continue
-            seen.add(address.lower())
+        for address in self.readers(subscribers):
             if skip:
                 skip = False
-                continue
-            if not self._send(address, subject, body):
+            elif self.send_each([address], subject, body):
                 failed.append(address)
                 skip = True
         return failed

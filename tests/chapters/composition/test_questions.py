@@ -152,7 +152,9 @@ def urgent_suffix(subject: str, body: str) -> tuple[str, str]:
         ((Q1["Notifier"], urgent, signed_without_separator), ["SignedEmailNotifier", "body"]),
         ((Q1["Notifier"], urgent_suffix, signed), ["UrgentEmailNotifier", "subject"]),
         ((Q1["Notifier"], "[URGENT] ", signed), ["`urgent` should be a feature"]),
-        ((lambda channel, *features: None, urgent, signed), ["`Notifier` should be a class"]),
+        ((lambda channel, *features: None, urgent, signed), ["'NoneType' object has no attribute 'notify'"]),
+        (("Notifier", urgent, signed), ["`Notifier` should be a class (or a function"]),
+        ((lambda channel, *features: SubclassesTheChannel(channel, *features), urgent, signed), ["still inherits"]),
     ],
 )
 def test_q1_wrong_refactors_are_told_why(answer, fragments):
@@ -347,11 +349,8 @@ def retrying_by_recursion(provider: Any, attempts: int = 3) -> Any:
 
 
 def test_q2_an_unusual_but_correct_retry_passes():
-    class RetryingClass:  # the check wants a class: wrap the closure-based one
-        def __new__(cls, provider: Any, attempts: int = 3) -> Any:
-            return retrying_by_recursion(provider, attempts)
-
-    assert q2.evaluate(RetryingClass).correct
+    """A factory function is as good as a class."""
+    assert q2.evaluate(retrying_by_recursion).correct
 
 
 # --- q3: sticky failover -------------------------------------------------------------------------
