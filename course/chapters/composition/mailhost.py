@@ -40,9 +40,8 @@ CLIENT_NAME = "localhost"
 """The name our SMTP clients give in ``EHLO``. smtplib would otherwise look up this
 machine's fully qualified name, which can take seconds on a laptop with no network."""
 
-logging.getLogger("mail.log").setLevel(
-    logging.ERROR
-)  # aiosmtpd logs every connection at INFO/WARNING
+# aiosmtpd logs every connection at INFO or WARNING level: keep the notebooks quiet.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -164,9 +163,8 @@ class SmtpService:
         self._started.set()
         await self._stopping.wait()
         server.close()
-        for session in list(
-            self._sessions
-        ):  # drop clients still connected: the provider is "down"
+        # Drop the clients still connected: the provider is "down".
+        for session in list(self._sessions):
             if session.transport is not None:
                 session.transport.abort()
         await server.wait_closed()
@@ -260,9 +258,9 @@ class SmtpProvider:
     """Sends an :class:`~email.message.EmailMessage` through one SMTP server.
 
     The provider object holds only *where* to send; every :meth:`send` opens a
-    connection, hands the message over and closes it. Errors are smtplib's own:
-    ``ConnectionRefusedError`` when nothing listens, ``smtplib.SMTPDataError``
-    (with ``smtp_code``) when the server refuses the message.
+    connection, hands the message over and closes it. Errors are those of smtplib
+    and the socket below it: ``ConnectionRefusedError`` when nothing listens,
+    ``smtplib.SMTPDataError`` (with ``smtp_code``) when the server refuses the message.
     """
 
     def __init__(

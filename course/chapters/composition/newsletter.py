@@ -4,7 +4,7 @@ Its rules, which a good test checks one by one:
 
 1. every *active* subscriber gets the issue; inactive ones get nothing;
 2. addresses are compared without regard to case: a reader listed twice gets one
-   message;
+   message, at the address as first listed;
 3. each message goes to that one reader only (``To``), with the issue's subject and
    body, from the newsletter's sender;
 4. when the provider fails for one reader (an ``OSError``, such as a refused

@@ -3,9 +3,10 @@
 Two channels (plain email, and an email-to-pager gateway that keeps only the
 first :data:`PAGER_LIMIT` characters of the body) times two features (an
 ``[URGENT]`` subject, a signature under the body) already make eight classes;
-every new channel or feature doubles the work. The exercise refactors them into
-one ``Notifier`` that *holds* a channel: :class:`EmailChannel` and
-:class:`PagerChannel` below are those channels, the concrete providers.
+every new feature doubles the count, and every new channel adds another full set.
+The exercise refactors them into one ``Notifier`` that *holds* a channel:
+:class:`EmailChannel` and :class:`PagerChannel` below are those concrete channels,
+parts with one method, ``deliver``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ URGENT = "[URGENT] "
 SIGNATURE = "The ops team"
 
 
-# --- the channels: concrete providers with one method, deliver(to, subject, body) ---
+# --- the channels: concrete parts with one method, deliver(to, subject, body) ------
 
 
 class EmailChannel:

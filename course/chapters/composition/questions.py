@@ -524,9 +524,10 @@ class StickyFailover(Question):
         last. send() walks round the list from that position, each provider at most once.
         """,
         """
-        For i in range(len(providers)): take providers[(start + i) % len(providers)]. Try it; on success,
-        remember its index as the new start and return. On an OSError, keep the error in a list and go on.
-        After the loop, every provider failed: raise ExceptionGroup("...", errors).
+        Walk round the list once, starting at the remembered index and wrapping past the end (the
+        % operator helps). Stop and remember the index at the first provider that delivers; collect
+        the OSError of each one that fails. If the walk ends without a success, raise an
+        ExceptionGroup of what you collected.
         """,
         """
         The shape, with the blanks yours to fill:
@@ -775,14 +776,17 @@ class FakeTest(Question):
         message["To"]), the subject, the From, and what publish returned.
         """,
         """
-        class Fake:
-            def __init__(self, failing): self.sent, self.failing = [], failing
-            def send(self, message):
-                if message["To"] in self.failing: raise ConnectionRefusedError(message["To"])
-                self.sent.append(message)
-        ...
-        failed = newsletter_class(fake, sender="news@example.com").publish("Issue 1", "Hello", subscribers)
-        assert [m["To"] for m in fake.sent] == [...] and failed == [...]
+        The shape, with the blanks yours to fill:
+            class Fake:
+                def __init__(self, failing): <a list for the messages, the failing addresses>
+                def send(self, message):
+                    if <message["To"] is a failing address>: raise ConnectionRefusedError(...)
+                    <keep the message>
+
+            def test_newsletter(newsletter_class):
+                fake = Fake(<one address>)
+                failed = newsletter_class(fake, sender=<...>).publish(<subject>, <body>, <subscribers>)
+                assert <who got a message, subject, From> and failed == <...>
         """,
     )
 
