@@ -16,6 +16,7 @@ where a real server cannot fail on demand. The answers are in
 
 from __future__ import annotations
 
+import inspect
 import smtplib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -93,9 +94,8 @@ class FakeProvider:
             raise Runaway(self.name)
         if self.errors:
             error = self.errors[0] if self.always else self.errors.pop(0)
-            error = type(error)(
-                *error.args
-            )  # a fresh exception each time, as a real provider raises
+            # A fresh exception each time, as a real provider raises.
+            error = type(error)(*error.args)
             self.raised.append(error)
             raise error
         self.sent.append(message)
@@ -121,8 +121,10 @@ def no_runaway(what: str) -> Iterator[None]:
         ) from None
 
 
-def refused() -> ConnectionRefusedError:
-    return ConnectionRefusedError(111, "Connection refused")
+def refused(by: str = "") -> ConnectionRefusedError:
+    return ConnectionRefusedError(
+        111, f"Connection refused by {by}" if by else "Connection refused"
+    )
 
 
 def busy() -> smtplib.SMTPDataError:
@@ -131,6 +133,36 @@ def busy() -> smtplib.SMTPDataError:
 
 def rejected() -> smtplib.SMTPDataError:
     return smtplib.SMTPDataError(550, b"5.1.1 Mailbox unavailable")
+
+
+def unrecognised() -> smtplib.SMTPDataError:
+    return smtplib.SMTPDataError(500, b"5.5.2 Syntax error, command unrecognized")
+
+
+def timed_out() -> TimeoutError:
+    return TimeoutError("timed out")
+
+
+def reset() -> ConnectionResetError:
+    return ConnectionResetError(104, "Connection reset by peer")
+
+
+def disconnected() -> smtplib.SMTPServerDisconnected:
+    return smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+class Guarded:
+    """Passes calls on to a real provider, but stops a loop that never ends (:class:`Runaway`)."""
+
+    def __init__(self, provider: SmtpProvider) -> None:
+        self.provider = provider
+        self.calls = 0
+
+    def send(self, message: EmailMessage) -> None:
+        self.calls += 1
+        if self.calls > MAX_CALLS:
+            raise Runaway(self.provider.name)
+        self.provider.send(message)
 
 
 def expect_maker(name: str, answer: Any) -> Any:
@@ -294,7 +326,7 @@ class RefactorNotifiers(Question):
 
         def numbered(
             subject: str, body: str
-        ) -> tuple[str, str]:  # a feature the check brings
+        ) -> tuple[str, str]:  # the check's own feature
             return "#7 " + subject, body
 
         notifier = attempt(
@@ -311,6 +343,37 @@ class RefactorNotifiers(Question):
             "features apply in the order given, afresh each time",
             [(to, "[URGENT] #7 " + subject, "short")] * 2,
             fake.delivered,
+        )
+
+        twice_signed = RecordingChannel()
+        call = 'Notifier(channel, signed("Night shift"), signed("Ada"))'
+        notifier = attempt(
+            call,
+            lambda: Notifier(twice_signed, signed("Night shift"), signed("Ada")),
+        )
+        attempt(f"{call}.notify(...)", lambda: notifier.notify(to, subject, "short"))
+        expect_equal(
+            f"{call}.notify(to, subject, 'short'): what the channel gets — each feature "
+            "keeps its own name",
+            [(to, subject, "short\n-- \nNight shift\n-- \nAda")],
+            twice_signed.delivered,
+        )
+
+        first, second, third = (
+            RecordingChannel(),
+            RecordingChannel(),
+            RecordingChannel(),
+        )
+        one = attempt("Notifier(first_channel)", lambda: Notifier(first))
+        other = attempt("Notifier(second_channel)", lambda: Notifier(second))
+        attempt("one.set_channel(third_channel)", lambda: one.set_channel(third))
+        attempt("other.notify(...)", lambda: other.notify(to, subject, "short"))
+        attempt("one.notify(...)", lambda: one.notify(to, subject, "short"))
+        expect_equal(
+            "two notifiers, then one.set_channel(third): messages per channel "
+            "(first, second, third) — each notifier keeps its own channel",
+            [0, 1, 1],
+            [len(first.delivered), len(second.delivered), len(third.delivered)],
         )
 
         mixed = attempt(
@@ -437,7 +500,7 @@ class Retry(Question):
                     f"but raised {describe_error(error)}"
                 )
 
-        down = SmtpProvider("down", refused_port())
+        down = Guarded(SmtpProvider("down", refused_port()))
         what = "Retrying(provider, attempts=2) with a provider whose server is down"
         wrapper = attempt(what, lambda: Retrying(down, attempts=2))
         with no_runaway(what):
@@ -448,7 +511,13 @@ class Retry(Question):
                 "nothing was delivered",
             )
 
-        for attempts, error_kind in ((4, refused), (3, busy)):
+        for attempts, error_kind in (
+            (4, refused),
+            (3, busy),
+            (2, timed_out),
+            (2, reset),
+            (2, disconnected),
+        ):
             fake = FakeProvider("fake", [error_kind()], always=True)
             what = f"Retrying(fake, attempts={attempts}) with a provider that always raises {type(error_kind()).__name__}"
             wrapper = attempt(
@@ -464,9 +533,29 @@ class Retry(Question):
                 )
             expect_equal(f"{what}: calls to the provider", attempts, fake.calls)
             if raised is not fake.raised[-1]:
-                raise Incorrect(
-                    f"{what}: raise the provider's last error itself, not {describe_error(raised)}"
+                which = (
+                    f"the error of call {fake.raised.index(raised) + 1}"
+                    if raised in fake.raised
+                    else f"a new {type(raised).__name__}"
                 )
+                raise Incorrect(
+                    f"{what}: you raised {which}; raise the provider's own error from the last "
+                    f"call (call {attempts})"
+                )
+
+        fake = FakeProvider("fake", [unrecognised()], always=True)
+        what = "Retrying(fake, attempts=3) with a provider that answers 500 (a permanent error)"
+        wrapper = attempt(what, lambda: Retrying(fake, attempts=3))
+        with no_runaway(what):
+            expect_error(
+                what,
+                lambda: wrapper.send(sample_message()),
+                smtplib.SMTPResponseException,
+                "the server refused the message",
+            )
+        expect_equal(
+            f"{what}: calls to the provider (every 5xx is permanent)", 1, fake.calls
+        )
 
         fake = FakeProvider("fake", [busy(), refused()])
         what = "Retrying(fake) — the default number of attempts — with 2 failures, then success"
@@ -500,15 +589,20 @@ class Retry(Question):
             fake.calls,
         )
 
-        def zero_attempts() -> None:
-            Retrying(FakeProvider("fake"), attempts=0).send(sample_message())
+        for attempts in (0, -1):
 
-        expect_error(
-            "Retrying(provider, attempts=0) (then send)",
-            zero_attempts,
-            ValueError,
-            "a message that is never even tried is silently lost",
-        )
+            def too_few(attempts: int = attempts) -> None:
+                with no_runaway(f"Retrying(provider, attempts={attempts})"):
+                    Retrying(FakeProvider("fake"), attempts=attempts).send(
+                        sample_message()
+                    )
+
+            expect_error(
+                f"Retrying(provider, attempts={attempts}) (then send)",
+                too_few,
+                ValueError,
+                "a message that is never even tried is silently lost",
+            )
 
 
 # --- q3: sticky failover -------------------------------------------------------------------------
@@ -575,17 +669,33 @@ class StickyFailover(Question):
             )
 
         send("when all work", ["a"], a)
-        a.fail(refused(), always=True)
+        a.fail(refused("a"), always=True)
         send("when a is down", ["a", "b"], b)
         send("next time (b worked last, so start with b)", ["b"], b)
+
+        fresh_log: list[str] = []
+        x, y = FakeProvider("x", log=fresh_log), FakeProvider("y", log=fresh_log)
+        fresh = attempt("a second Failover([x, y])", lambda: Failover([x, y]))
+        with no_runaway("a second Failover([x, y])"):
+            attempt(
+                "a second Failover([x, y]).send(...)",
+                lambda: fresh.send(sample_message()),
+            )
+        expect_equal(
+            "a second Failover([x, y]), made while the first one starts at b: the providers "
+            "tried — each failover keeps its own starting point",
+            ["x"],
+            fresh_log,
+        )
+
         b.fail(busy(), always=True)
         send("when b is busy too", ["b", "c"], c)
-        c.fail(refused())
+        c.fail(refused("c"))
         a.fail()
         send("when c fails once and a is back (go round the list)", ["c", "a"], a)
 
         for provider in (a, b, c):
-            provider.fail(refused(), always=True)
+            provider.fail(refused(provider.name), always=True)
         log.clear()
         what = "Failover([a, b, c]).send(...) when all three fail"
         with no_runaway(what):
@@ -598,13 +708,20 @@ class StickyFailover(Question):
         expect_equal(f"{what}: the providers tried", ["a", "b", "c"], log)
         assert isinstance(group, ExceptionGroup)
         expected = [a.raised[-1], b.raised[-1], c.raised[-1]]
-        if [id(error) for error in group.exceptions] != [
-            id(error) for error in expected
-        ]:
-            shown = [describe_error(error) for error in group.exceptions]
+        held = list(group.exceptions)
+        if [id(error) for error in held] != [id(error) for error in expected]:
+            shown = [describe_error(error) for error in held]
+            same = sorted(map(id, held)) == sorted(map(id, expected))
             raise Incorrect(
-                f"{what}: the group should hold the 3 errors the providers raised, in the order tried; it holds {shown}"
+                f"{what}: the group should hold the 3 errors the providers raised, in the order "
+                f"tried (a, b, c); it holds {shown}"
+                + (" — the right errors, in the wrong order" if same else "")
             )
+
+        a.fail()
+        send(
+            "after all three failed, with a working again (a delivered last)", ["a"], a
+        )
 
         server = mail_server("failover")
         down = SmtpProvider("down", refused_port())
@@ -739,13 +856,55 @@ class SkipsAfterFailure(Mutant):
         return failed
 
 
+class IgnoresSender(Mutant):
+    rule = "sends every message from news@example.com, whatever sender it was given (rule 3)"
+
+    def publish(
+        self, subject: str, body: str, subscribers: list[tuple[str, bool]]
+    ) -> list[str]:
+        self.sender = "news@example.com"
+        return self.send_each(self.readers(subscribers), subject, body)
+
+
+class LosesTheBody(Mutant):
+    rule = "sends the subject as the body too (rule 3)"
+
+    def publish(
+        self, subject: str, body: str, subscribers: list[tuple[str, bool]]
+    ) -> list[str]:
+        return self.send_each(self.readers(subscribers), subject, subject)
+
+
+class BlamesEveryone(Mutant):
+    rule = "returns every reader as failed as soon as one failed (rule 4)"
+
+    def publish(
+        self, subject: str, body: str, subscribers: list[tuple[str, bool]]
+    ) -> list[str]:
+        readers = self.readers(subscribers)
+        return readers if self.send_each(readers, subject, body) else []
+
+
+class FailuresReversed(Mutant):
+    rule = "returns the failed addresses in reverse order (rule 4: in order)"
+
+    def publish(
+        self, subject: str, body: str, subscribers: list[tuple[str, bool]]
+    ) -> list[str]:
+        return self.send_each(self.readers(subscribers), subject, body)[::-1]
+
+
 MUTANTS: tuple[type[Mutant], ...] = (
     SendsToInactive,
     CaseSensitive,
     OneMessageForAll,
     WrongSubject,
+    IgnoresSender,
+    LosesTheBody,
     StopsAtFirstFailure,
     HidesFailures,
+    BlamesEveryone,
+    FailuresReversed,
     SkipsAfterFailure,
 )
 
@@ -772,8 +931,9 @@ class FakeTest(Question):
         """,
         """
         One publish() call can test every rule: subscribers with an inactive reader, the same address in two
-        cases, and one address the fake fails for. Then assert on the fake's list: who got a message (by
-        message["To"]), the subject, the From, and what publish returned.
+        cases, and two addresses the fake fails for, with a working one between them. Use a sender that is
+        not the default. Then assert on the fake's list — who got a message (message["To"]), the subject,
+        the From, the body — and on what publish returned.
         """,
         """
         The shape, with the blanks yours to fill:
@@ -784,7 +944,7 @@ class FakeTest(Question):
                     <keep the message>
 
             def test_newsletter(newsletter_class):
-                fake = Fake(<one address>)
+                fake = Fake(<two addresses>)
                 failed = newsletter_class(fake, sender=<...>).publish(<subject>, <body>, <subscribers>)
                 assert <who got a message, subject, From> and failed == <...>
         """,
@@ -795,15 +955,29 @@ class FakeTest(Question):
             raise Incorrect(
                 f"`test_newsletter` should be a function, got {test_newsletter!r}"
             )
+        try:
+            inspect.signature(test_newsletter).bind(Newsletter)
+        except TypeError:
+            raise Incorrect(
+                "test_newsletter must take one argument, the class to test (newsletter_class), "
+                "and build its newsletter from it"
+            ) from None
+        except ValueError:  # no signature to read (a builtin): just call it
+            pass
         with mock.patch("smtplib.SMTP", NoRealMail):
             try:
                 test_newsletter(Newsletter)
             except (Incorrect, NotImplementedError):
                 raise
             except Exception as error:
+                tip = "check what your test expects"
+                if not isinstance(error, AssertionError | OSError):
+                    tip += (
+                        "; if your fake raises it, make the fake raise an OSError such as "
+                        "ConnectionRefusedError: that is what Newsletter catches"
+                    )
                 raise Incorrect(
-                    f"your test fails the correct Newsletter: {describe_error(error) or 'an assert'} "
-                    "— check what your test expects"
+                    f"your test fails the correct Newsletter: {describe_error(error)} — {tip}"
                 ) from None
             passed = []
             for mutant in MUTANTS:
@@ -814,6 +988,11 @@ class FakeTest(Question):
                 except Exception:
                     continue
                 passed.append(mutant.rule)
+        if len(passed) == len(MUTANTS):
+            raise Incorrect(
+                "your test passes every broken Newsletter the check tried: does it build the "
+                "newsletter from the class it is given (newsletter_class), and let its assertions fail?"
+            )
         if passed:
             raise Incorrect(
                 "your test passes a broken Newsletter that "

@@ -156,7 +156,7 @@ def urgent_suffix(subject: str, body: str) -> tuple[str, str]:
         ((ReversedFeatures, urgent, signed), ["order given", "[URGENT] #7"]),
         ((KnowsOnlyEmail, urgent, signed), ["Pager"]),
         ((KeepsSubjectBetweenCalls, urgent, signed), ["afresh each time"]),
-        ((SwapMakesNothing, urgent, signed), ["after set_channel(pager_channel)"]),
+        ((SwapMakesNothing, urgent, signed), ["each notifier keeps its own channel", "[0, 1, 1]"]),
         ((Q1["Notifier"], urgent, signed_without_separator), ["SignedEmailNotifier", "body"]),
         ((Q1["Notifier"], urgent_suffix, signed), ["UrgentEmailNotifier", "subject"]),
         ((Q1["Notifier"], "[URGENT] ", signed), ["`urgent` should be a feature"]),
@@ -517,7 +517,7 @@ def weak_fails_the_correct_class(newsletter_class: Any) -> None:
         (weak_without_failures, ["stops (raises) at the first reader", "returns []", "skips the reader"]),
         (weak_with_a_real_server, ["opened a real SMTP connection"]),
         (weak_fails_the_correct_class, ["fails the correct Newsletter"]),
-        (lambda newsletter_class: None, ["passes a broken Newsletter", "rule 1"]),
+        (lambda newsletter_class: None, ["passes every broken Newsletter", "newsletter_class"]),
     ],
 )
 def test_q4_weak_tests_are_told_what_they_miss(answer, fragments):
@@ -539,11 +539,217 @@ def test_q4_an_unusual_but_correct_test_passes():
         assert to_of(provider) == ["a@x.org"]
         message = provider.send.call_args.args[0]
         assert (message["Subject"], message["From"], message["To"]) == ("S", "n@x.org", "a@x.org")
+        assert message.get_content().rstrip("\n") == "B"
         provider = mock.Mock()
-        provider.send.side_effect = [ConnectionRefusedError(), None, None]
+        provider.send.side_effect = [ConnectionRefusedError(), None, TimeoutError()]
         failed = newsletter_class(provider, sender="n@x.org").publish(
             "S", "B", [("a@x.org", True), ("b@x.org", True), ("c@x.org", True)]
         )
-        assert failed == ["a@x.org"] and to_of(provider) == ["a@x.org", "b@x.org", "c@x.org"]
+        assert failed == ["a@x.org", "c@x.org"] and to_of(provider) == ["a@x.org", "b@x.org", "c@x.org"]
 
     assert q4.evaluate(mock_based).correct
+
+
+# --- answers an independent reviewer tried after the checks were written ---------------------------
+
+
+def signed_ignoring_name(name: str) -> Any:
+    return lambda subject, body: (subject, f"{body}\n-- \n{notifiers.SIGNATURE}")
+
+
+def signed_shared_state(name: str) -> Any:
+    signed_shared_state.name = name  # type: ignore[attr-defined]
+    return lambda subject, body: (subject, f"{body}\n-- \n{signed_shared_state.name}")  # type: ignore[attr-defined]
+
+
+class ChannelOnTheClass(Q1["Notifier"]):
+    def __init__(self, channel: Any, *features: Any) -> None:
+        type(self).channel = channel
+        self.features = features
+
+    def set_channel(self, channel: Any) -> None:
+        type(self).channel = channel
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        ((Q1["Notifier"], urgent, signed_ignoring_name), ["each feature keeps its own name"]),
+        ((Q1["Notifier"], urgent, signed_shared_state), ["each feature keeps its own name"]),
+        ((ChannelOnTheClass, urgent, signed), ["each notifier keeps its own channel"]),
+    ],
+)
+def test_q1_reviewers_wrong_answers_are_caught(answer, fragments):
+    incorrect(q1.evaluate(*answer), *fragments)
+
+
+class FalsyAttemptsOnly(Retrying):
+    def __init__(self, provider: Any, attempts: int = 3) -> None:
+        if not attempts:
+            raise ValueError("attempts")
+        self.provider, self.attempts = provider, attempts
+
+
+class AboveFiveHundred(Retrying):
+    def send(self, message: Any) -> None:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return self.provider.send(message)
+            except OSError as error:
+                if getattr(error, "smtp_code", 0) > 500 or attempt == self.attempts:
+                    raise
+
+
+class OnlyRefusedAndReplies(Retrying):
+    def send(self, message: Any) -> None:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return self.provider.send(message)
+            except (ConnectionRefusedError, smtplib.SMTPResponseException) as error:
+                if getattr(error, "smtp_code", 0) >= 500 or attempt == self.attempts:
+                    raise
+
+
+class CountsOnlyReplies(Retrying):
+    """Counts SMTP replies but retries connection errors for ever: must not hang the check."""
+
+    def send(self, message: Any) -> None:
+        tries = 0
+        while True:
+            try:
+                return self.provider.send(message)
+            except smtplib.SMTPResponseException as error:
+                tries += 1
+                if error.smtp_code >= 500 or tries == self.attempts:
+                    raise
+            except OSError:
+                continue
+
+
+class RaisesTheFirstError(Retrying):
+    def send(self, message: Any) -> None:
+        errors = []
+        for _ in range(self.attempts):
+            try:
+                return self.provider.send(message)
+            except smtplib.SMTPResponseException as error:
+                if error.smtp_code >= 500:
+                    raise
+                errors.append(error)
+            except OSError as error:
+                errors.append(error)
+        raise errors[0]
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (FalsyAttemptsOnly, ["attempts=-1"]),
+        (AboveFiveHundred, ["answers 500", "expected 1, got 3"]),
+        (OnlyRefusedAndReplies, ["TimeoutError", "expected 2, got 1"]),
+        (CountsOnlyReplies, ["called more than 50 times"]),
+        (RaisesTheFirstError, ["you raised the error of call 1", "(call 4)"]),
+    ],
+)
+def test_q2_reviewers_wrong_answers_are_caught(answer, fragments):
+    incorrect(q2.evaluate(answer), *fragments)
+
+
+class StartsAtEveryTried(Failover):
+    """Moves the start to each provider it tries, failed ones included."""
+
+    def send(self, message: Any) -> None:
+        errors = []
+        first = self.start
+        for step in range(len(self.providers)):
+            self.start = (first + step) % len(self.providers)
+            try:
+                return self.providers[self.start].send(message)
+            except OSError as error:
+                errors.append(error)
+        raise ExceptionGroup("all failed", errors)
+
+
+class StartOnTheClass(Failover):
+    def __init__(self, providers: Any) -> None:
+        self.providers = list(providers)
+
+    start = 0
+
+    def send(self, message: Any) -> None:
+        errors = []
+        for step in range(len(self.providers)):
+            index = (type(self).start + step) % len(self.providers)
+            try:
+                self.providers[index].send(message)
+            except OSError as error:
+                errors.append(error)
+                continue
+            type(self).start = index
+            return
+        raise ExceptionGroup("all failed", errors)
+
+
+class ErrorsReversed(Failover):
+    def send(self, message: Any) -> None:
+        try:
+            super().send(message)
+        except ExceptionGroup as group:
+            raise ExceptionGroup("all failed", list(group.exceptions)[::-1]) from None
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (StartsAtEveryTried, ["a delivered last", "expected ['a'], got ['c', 'a']"]),
+        (StartOnTheClass, ["each failover keeps its own starting point"]),
+        (ErrorsReversed, ["in the wrong order", "refused by c"]),
+    ],
+)
+def test_q3_reviewers_wrong_answers_are_caught(answer, fragments):
+    incorrect(q3.evaluate(answer), *fragments)
+
+
+def never_checks_from_or_body(newsletter_class: Any) -> None:
+    fake = FakeProvider(failing={"b@x.org", "d@x.org"})
+    subscribers = [("a@x.org", True), ("z@x.org", False), ("b@x.org", True), ("c@x.org", True)]
+    subscribers += [("d@x.org", True), ("A@x.org", True)]
+    failed = newsletter_class(fake, sender="l@x.org").publish("S", "B", subscribers)
+    assert [m["To"] for m in fake.sent] == ["a@x.org", "c@x.org"]
+    assert all(m["Subject"] == "S" for m in fake.sent)
+    assert failed == ["b@x.org", "d@x.org"]
+
+
+def failures_as_a_set(newsletter_class: Any) -> None:
+    fake = FakeProvider(failing={"b@x.org", "d@x.org"})
+    subscribers = [("a@x.org", True), ("z@x.org", False), ("b@x.org", True), ("c@x.org", True)]
+    subscribers += [("d@x.org", True), ("A@x.org", True)]
+    failed = newsletter_class(fake, sender="l@x.org").publish("S", "B", subscribers)
+    assert [m["To"] for m in fake.sent] == ["a@x.org", "c@x.org"]
+    assert all((m["Subject"], m["From"], m.get_content()) == ("S", "l@x.org", "B\n") for m in fake.sent)
+    assert "b@x.org" in failed and set(failed) == {"b@x.org", "d@x.org"}
+
+
+def pytest_style() -> None:
+    raise AssertionError("never reached")
+
+
+def fake_raises_value_error(newsletter_class: Any) -> None:
+    class Fake:
+        def send(self, message: Any) -> None:
+            raise ValueError(message["To"])
+
+    newsletter_class(Fake()).publish("S", "B", [("a@x.org", True)])
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (never_checks_from_or_body, ["sends every message from news@example.com", "subject as the body"]),
+        (failures_as_a_set, ["reverse order"]),
+        (pytest_style, ["must take one argument, the class to test"]),
+        (fake_raises_value_error, ["ValueError: a@x.org", "make the fake raise an OSError"]),
+    ],
+)
+def test_q4_reviewers_weak_tests_are_caught(answer, fragments):
+    incorrect(q4.evaluate(answer), *fragments)
