@@ -51,6 +51,32 @@ def attempt(what: str, action: Callable[[], Any], why: str = "") -> Any:
         raise Incorrect(f"{what} raised {describe_error(error)}{reason}") from None
 
 
+def expect_exception(
+    what: str,
+    action: Callable[[], Any],
+    kind: type[Exception] = TypeError,
+    *,
+    succeeded: Callable[[Any], str] | None = None,
+) -> Exception:
+    """Run ``action``, which must raise ``kind``; return the exception itself.
+
+    For checks that look further at the error: its type, its attributes (an
+    SMTP code), or whether it is the very object a fake raised. When it raises
+    something else, or nothing, the answer is Incorrect; ``succeeded(result)``
+    may supply the message for the "nothing" case.
+    """
+    try:
+        result = action()
+    except (NotImplementedError, SetupProblem):
+        raise
+    except kind as error:
+        return error
+    except Exception as error:
+        raise Incorrect(f"{what} should raise {kind.__name__}, but it raised {describe_error(error)}") from None
+    message = succeeded(result) if succeeded else f"{what} should raise {kind.__name__}, but it succeeded"
+    raise Incorrect(message)
+
+
 def expect_raises(
     what: str,
     action: Callable[[], Any],
@@ -58,21 +84,8 @@ def expect_raises(
     *,
     succeeded: Callable[[Any], str] | None = None,
 ) -> str:
-    """Run ``action``, which must raise ``kind``; return the error's message.
-
-    When it raises something else, or nothing, the answer is Incorrect;
-    ``succeeded(result)`` may supply the message for the "nothing" case.
-    """
-    try:
-        result = action()
-    except (NotImplementedError, SetupProblem):
-        raise
-    except kind as error:
-        return str(error)
-    except Exception as error:
-        raise Incorrect(f"{what} should raise {kind.__name__}, but it raised {describe_error(error)}") from None
-    message = succeeded(result) if succeeded else f"{what} should raise {kind.__name__}, but it succeeded"
-    raise Incorrect(message)
+    """Run ``action``, which must raise ``kind``; return the error's message (see :func:`expect_exception`)."""
+    return str(expect_exception(what, action, kind, succeeded=succeeded))
 
 
 def expect_http_error(what: str, action: Callable[[], Any], status: int) -> None:
@@ -113,6 +126,7 @@ __all__ = [
     "call",
     "describe_error",
     "expect_equal",
+    "expect_exception",
     "expect_http_error",
     "expect_raises",
 ]

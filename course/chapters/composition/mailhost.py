@@ -27,6 +27,7 @@ import logging
 import smtplib
 import socket
 import threading
+import weakref
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import cast
@@ -150,7 +151,7 @@ class SmtpService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._started = threading.Event()
-        self._sessions: set[SMTP] = set()
+        self._sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()  # open ones only
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Serve until :meth:`shutdown` (asyncio needs no ``poll_interval``)."""

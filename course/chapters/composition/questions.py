@@ -35,7 +35,13 @@ from course.chapters.composition.mailhost import (
 )
 from course.chapters.composition.newsletter import Newsletter
 from course.checks import Question, bind
-from course.checks.expect import Incorrect, attempt, describe_error, expect_equal
+from course.checks.expect import (
+    Incorrect,
+    attempt,
+    describe_error,
+    expect_equal,
+    expect_exception,
+)
 
 MAX_CALLS = 50
 """A wrapper that calls its provider more often than this for one message is looping without end."""
@@ -209,21 +215,16 @@ def outcome_of(what: str, action: Callable[[], Any]) -> Exception | None:
 
 
 def expect_error(
-    what: str, action: Callable[[], Any], kind: type[BaseException], happened: str
-) -> BaseException:
+    what: str, action: Callable[[], Any], kind: type[Exception], happened: str
+) -> Exception:
     """``action()`` must raise ``kind``; ``happened`` says, in words, why returning normally is wrong."""
-    try:
-        action()
-    except Runaway:
-        raise
-    except kind as error:
-        return error
-    except Exception as error:
-        raise Incorrect(
-            f"{what} should raise {kind.__name__}, but raised {describe_error(error)}"
-        ) from None
-    raise Incorrect(
-        f"{what} returned normally, but {happened}: raise the error so the caller knows"
+    return expect_exception(
+        what,
+        action,
+        kind,
+        succeeded=lambda _: (
+            f"{what} returned normally, but {happened}: raise the error so the caller knows"
+        ),
     )
 
 
