@@ -6,7 +6,8 @@ its stdout and stderr are shown, and a non-zero exit fails the cell (so a
 top-to-bottom run stops at a broken JavaScript cell, as it would at Python).
 
 ``%%node --save NAME`` also stores the cell's source in the variable ``NAME``
-so that an exercise check can run the learner's JavaScript against test cases.
+so that an exercise check can run the learner's JavaScript against test cases;
+``%%node --out NAME`` stores what the cell printed, for Python to read.
 """
 
 from __future__ import annotations
@@ -68,17 +69,41 @@ def run_node(source: str, *, stdin: str = "", timeout: float = 30.0) -> subproce
     return subprocess.CompletedProcess([node, script.name], done.returncode, done.stdout, done.stderr)
 
 
-def node_cell(line: str, cell: str, namespace: dict[str, Any] | None = None) -> None:
-    """The body of ``%%node``: run the cell, echo its output, raise on failure."""
+OPTIONS = {"--save": "the cell's source", "--out": "what the cell printed (its stdout)"}
+"""The options of ``%%node``: each takes a Python variable name and stores something in it."""
+
+USAGE = "usage: %%node [--save NAME] [--out NAME]   (NAME: a Python variable name)"
+
+
+def parse_options(line: str) -> dict[str, str]:
+    """``{"--save": NAME, "--out": NAME}`` (either may be missing) from the line after ``%%node``."""
     args = line.split()
-    if args[:1] == ["--save"]:
-        if len(args) != 2 or not args[1].isidentifier():
-            raise ValueError("usage: %%node --save NAME   (NAME: a Python variable name)")
-        if namespace is not None:
-            namespace[args[1]] = cell
-    elif args:
-        raise ValueError(f"unknown %%node option {line!r}; the only option is --save NAME")
+    names: dict[str, str] = {}
+    while args:
+        option = args.pop(0)
+        if option not in OPTIONS:
+            if not option.startswith("--"):
+                raise ValueError(USAGE)
+            raise ValueError(f"unknown %%node option {option!r}; {USAGE}")
+        if not args or not args[0].isidentifier():
+            raise ValueError(f"{option} needs a variable name; {USAGE}")
+        names[option] = args.pop(0)
+    return names
+
+
+def node_cell(line: str, cell: str, namespace: dict[str, Any] | None = None) -> None:
+    """The body of ``%%node``: run the cell, echo its output, raise on failure.
+
+    ``--save NAME`` stores the cell's source in ``NAME`` (for a check to run
+    against test cases); ``--out NAME`` stores what it printed, so that a
+    Python cell can read results the JavaScript computed (as JSON, say).
+    """
+    names = parse_options(line)
+    if namespace is not None and "--save" in names:
+        namespace[names["--save"]] = cell
     done = run_node(cell)
+    if namespace is not None and "--out" in names:
+        namespace[names["--out"]] = done.stdout
     sys.stdout.write(done.stdout)
     sys.stderr.write(done.stderr)
     if done.returncode != 0:
@@ -98,4 +123,13 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magic_function(node, magic_kind="cell", magic_name="node")
 
 
-__all__ = ["NODE_MODULES", "NodeFailed", "NodeMissing", "node_cell", "run_node", "load_ipython_extension"]
+__all__ = [
+    "NODE_MODULES",
+    "OPTIONS",
+    "NodeFailed",
+    "NodeMissing",
+    "node_cell",
+    "parse_options",
+    "run_node",
+    "load_ipython_extension",
+]

@@ -2,15 +2,18 @@
 
 An exercise answered in a ``%%node --save NAME`` cell leaves its source in
 ``NAME``. A check appends a *harness* to that source — JavaScript that calls the
-learner's function on each test case inside ``__case(label, () => ...)`` — runs
-the whole script with :func:`course.node.run_node`, and reads back one JSON
-line of results. This module builds that harness and turns what Node reports
-into the course's verdicts:
+learner's function on each test case inside ``__case(label, () => ...)``, where
+the thunk may return a value or a promise — runs the whole script with
+:func:`course.node.run_node`, and reads back one JSON line of results. This
+module builds that harness and turns what Node reports into the course's
+verdicts:
 
 - a case that throws ``NotImplementedError: ...`` (the exercise stub) →
   :class:`~course.checks.expect.NotAttempted`;
-- a syntax error, a crash before the cases ran, or a script that never ends →
+- a syntax error, a crash before the cases ran, a script that never ends, or a
+  promise rejected with nothing to handle it →
   :class:`~course.checks.expect.Incorrect` with the first line of Node's error;
+- a case whose promise never settles → its result is the error "never settled";
 - otherwise the :class:`JsCase` results, for the question to compare
   (:func:`expect_js` does the usual comparison).
 
@@ -31,23 +34,51 @@ MARKER = "@@course-check@@"
 """Prefix of the one stdout line that carries the harness's results."""
 
 _HARNESS = """
-;{{
+;(async () => {{
   const __results = [];
-  const __case = (label, thunk) => {{
-    try {{
-      const json = JSON.stringify(thunk());
-      __results.push(json === undefined ? {{ label, undefined: true }} : {{ label, json }});
-    }} catch (error) {{
-      const text = error instanceof Error ? `${{error.name}}: ${{error.message}}` : `threw ${{String(error)}}`;
-      __results.push({{ label, error: text }});
-    }}
-  }};
+  const __cases = [];
+  const __unhandled = [];
+  let __current = "(before the cases)";
+  const __text = (error) =>
+    error instanceof Error ? `${{error.name}}: ${{error.message}}` : `threw ${{String(error)}}`;
+  process.on("unhandledRejection", (reason) => {{
+    __unhandled.push({{ label: __current, error: __text(reason) }});
+  }});
+  const __case = (label, thunk) => {{ __cases.push([label, thunk]); }};
   const __defined = typeof {name} === "function";
   if (__defined) {{
 {body}
   }}
-  console.log("{marker}" + JSON.stringify({{ defined: __defined, results: __results }}));
-}}
+  let __stuck = null;
+  for (const [label, thunk] of __cases) {{
+    __current = label;
+    if (__stuck !== null) {{
+      __results.push({{ label, error: `not run: ${{__stuck}} never settled` }});
+      continue;
+    }}
+    let timer;
+    const late = new Promise((_, reject) => {{
+      timer = setTimeout(() => reject(new Error("__late__")), {case_ms});
+    }});
+    try {{
+      const json = JSON.stringify(await Promise.race([thunk(), late]));
+      __results.push(json === undefined ? {{ label, undefined: true }} : {{ label, json }});
+    }} catch (error) {{
+      if (error instanceof Error && error.message === "__late__") {{
+        __stuck = label;
+        __results.push({{ label, error: "never settled: no result after {case_s} s" }});
+      }} else {{
+        __results.push({{ label, error: __text(error) }});
+      }}
+    }} finally {{
+      clearTimeout(timer);
+    }}
+    await new Promise((resolve) => setImmediate(resolve)); // let rejections be reported
+  }}
+  const report = {{ defined: __defined, results: __results, unhandled: __unhandled }};
+  console.log("{marker}" + JSON.stringify(report));
+  process.exit(0); // stray timers of the answer must not keep the check waiting
+}})();
 """
 
 _ERROR_LINE = re.compile(r"^(?:[A-Z]\w*)?Error\b.*$", re.MULTILINE)
@@ -70,22 +101,41 @@ class JsCase:
         return "undefined" if self.undefined else json.dumps(self.value)
 
 
-def harness(function_name: str, body: str) -> str:
-    """JavaScript to append to the learner's source: run ``body`` (``__case(...)`` calls) if the function exists."""
+def harness(function_name: str, body: str, *, case_timeout: float = 2.0) -> str:
+    """JavaScript to append to the learner's source: run ``body`` (``__case(...)`` calls) if the function exists.
+
+    Each case's thunk may return a value or a promise; cases run one after
+    another, each awaited for at most ``case_timeout`` seconds. After a case
+    that never settles the rest are not run (each would wait as long).
+    """
     indented = "\n".join("    " + line for line in body.strip().splitlines())
-    return _HARNESS.format(name=function_name, body=indented, marker=MARKER)
+    return _HARNESS.format(
+        name=function_name,
+        body=indented,
+        marker=MARKER,
+        case_ms=round(case_timeout * 1000),
+        case_s=f"{case_timeout:g}",
+    )
 
 
-def run_cases(source: Any, function_name: str, body: str, *, timeout: float = 10.0) -> list[JsCase]:
+def run_cases(
+    source: Any, function_name: str, body: str, *, timeout: float = 20.0, case_timeout: float = 2.0
+) -> list[JsCase]:
     """Run the learner's ``source`` plus the cases in ``body``; return each case's result.
+
+    A case may return a promise: its settled value (or rejection) is the
+    result, and one that has not settled after ``case_timeout`` seconds is
+    reported as an error "never settled". ``timeout`` bounds the whole run.
 
     Raises :class:`NotAttempted` when the stub's ``NotImplementedError`` is
     thrown, and :class:`Incorrect` when the script cannot be tested (not a
-    string, syntax error, crash, endless loop, or ``function_name`` missing).
+    string, syntax error, crash, endless loop, or ``function_name`` missing)
+    or when a promise was rejected with nothing to handle it (Node.js 20
+    stops a program for that).
     """
     if not isinstance(source, str):
         raise Incorrect(f"expected the JavaScript source saved by `%%node --save`, got {type(source).__name__}")
-    done = run_node(source + "\n" + harness(function_name, body), timeout=timeout)
+    done = run_node(source + "\n" + harness(function_name, body, case_timeout=case_timeout), timeout=timeout)
     payload = next((line for line in done.stdout.splitlines() if line.startswith(MARKER)), None)
     if payload is None:
         if "NotImplementedError" in done.stderr:
@@ -107,6 +157,13 @@ def run_cases(source: Any, function_name: str, body: str, *, timeout: float = 10
     ]
     if any(case.error and "NotImplementedError" in case.error for case in cases):
         raise NotAttempted('replace the `throw new Error("NotImplementedError: ...")` line with your code.')
+    if report["unhandled"]:
+        first = report["unhandled"][0]
+        raise Incorrect(
+            f"{first['label']}: a promise was rejected ({first['error']}) while nothing was waiting for it. "
+            "Node.js 20 stops a program for such an unhandled rejection: await every promise you start, "
+            "or wait for several at once with Promise.all"
+        )
     return cases
 
 

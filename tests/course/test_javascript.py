@@ -7,6 +7,7 @@ import pytest
 from course.checks import Incorrect, NotAttempted
 from course.checks import javascript as jscheck
 from course.checks.javascript import JsCase, expect_js
+from course.node import run_node
 
 pytestmark = pytest.mark.node
 
@@ -54,3 +55,34 @@ def test_expect_js_explains_a_forgotten_return() -> None:
     with pytest.raises(Incorrect, match=r"expected \[1\], got undefined \(did you forget `return`\?\)"):
         expect_js("f()", [1], JsCase("f()", undefined=True))
     expect_js("f()", [1], JsCase("f()", value=[1]))
+
+
+def test_run_cases_awaits_promises_and_reports_rejections() -> None:
+    source = "const later = (value, ms) => new Promise((resolve) => setTimeout(() => resolve(value), ms));"
+    body = (
+        '__case("resolved", () => later(7, 20));\n'
+        '__case("rejected", () => later(0, 5).then(() => { throw new TypeError("late no"); }));\n'
+        '__case("async", async () => (await later(2, 5)) * 3);'
+    )
+    cases = jscheck.run_cases(source, "later", body)
+    assert [case.value for case in cases] == [7, None, 6]
+    assert cases[1].error == "TypeError: late no"
+
+
+def test_a_promise_that_never_settles_is_reported_and_stops_the_cases() -> None:
+    body = '__case("stuck", () => new Promise(() => {}));\n__case("after", () => 1);'
+    cases = jscheck.run_cases("const f = () => 1;", "f", body, case_timeout=0.3)
+    assert cases[0].error == "never settled: no result after 0.3 s"
+    assert cases[1].error == "not run: stuck never settled"
+
+
+def test_an_unhandled_rejection_is_incorrect_and_names_its_case() -> None:
+    source = "function f() { Promise.reject(new Error('lost')); return 1; }"
+    with pytest.raises(Incorrect, match=r"^second: a promise was rejected \(Error: lost\) while nothing was waiting"):
+        jscheck.run_cases(source, "f", '__case("first", () => 0);\n__case("second", () => f());')
+
+
+def test_stray_timers_of_an_answer_do_not_delay_the_verdict() -> None:
+    source = "const f = () => { setTimeout(() => {}, 60000); return 1; };"
+    done = run_node(source + jscheck.harness("f", '__case("one", () => f());'), timeout=5)
+    assert done.returncode == 0 and jscheck.MARKER in done.stdout

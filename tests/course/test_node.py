@@ -59,9 +59,22 @@ def test_node_cell_fails_on_non_zero_exit(capsys: pytest.CaptureFixture[str]) ->
     assert namespace["broken"] == 'throw new TypeError("bad cell")'  # saved even so, for the check to judge
 
 
+def test_node_cell_out_keeps_what_the_cell_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    namespace: dict[str, Any] = {}
+    node.node_cell("--out printed --save source", "console.log(JSON.stringify({ n: 6 * 7 }))", namespace)
+    assert capsys.readouterr().out == '{"n":42}\n'  # still shown
+    assert namespace == {"printed": '{"n":42}\n', "source": "console.log(JSON.stringify({ n: 6 * 7 }))"}
+
+
 @pytest.mark.parametrize(
     "line, message",
-    [("--save", "usage: %%node --save NAME"), ("--save 1st", "usage"), ("--save a b", "usage"), ("--quiet", "unknown")],
+    [
+        ("--save", "--save needs a variable name; usage: %%node"),
+        ("--save 1st", "usage"),
+        ("--save a b", "usage"),
+        ("--out", "--out needs a variable name"),
+        ("--quiet", "unknown %%node option '--quiet'"),
+    ],
 )
 def test_node_cell_rejects_bad_options(line: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
