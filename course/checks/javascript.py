@@ -118,6 +118,29 @@ def harness(function_name: str, body: str, *, case_timeout: float = 2.0) -> str:
     )
 
 
+@dataclass(frozen=True)
+class JsReport:
+    """Everything one run of the cases reported: each case's result, and any unhandled rejections."""
+
+    cases: list[JsCase]
+    unhandled: list[tuple[str, str]]
+    """``(label of the case running at the time, the rejection's error)`` for each unhandled rejection."""
+
+    def by_label(self) -> dict[str, JsCase]:
+        """The cases by their labels."""
+        return {case.label: case for case in self.cases}
+
+    def raise_unhandled(self) -> None:
+        """Incorrect when a promise was rejected with nothing to handle it (Node.js 20 would stop)."""
+        if self.unhandled:
+            label, error = self.unhandled[0]
+            raise Incorrect(
+                f"{label}: a promise was rejected ({error}) while nothing was waiting for it. "
+                "Node.js 20 stops a program for such an unhandled rejection: await every promise you start, "
+                "or wait for several at once with Promise.all"
+            )
+
+
 def run_cases(
     source: Any, function_name: str, body: str, *, timeout: float = 20.0, case_timeout: float = 2.0
 ) -> list[JsCase]:
@@ -133,6 +156,15 @@ def run_cases(
     or when a promise was rejected with nothing to handle it (Node.js 20
     stops a program for that).
     """
+    report = run_report(source, function_name, body, timeout=timeout, case_timeout=case_timeout)
+    report.raise_unhandled()
+    return report.cases
+
+
+def run_report(
+    source: Any, function_name: str, body: str, *, timeout: float = 20.0, case_timeout: float = 2.0
+) -> JsReport:
+    """Like :func:`run_cases`, but unhandled rejections are returned, for a check to judge when it chooses."""
     if not isinstance(source, str):
         raise Incorrect(f"expected the JavaScript source saved by `%%node --save`, got {type(source).__name__}")
     done = run_node(source + "\n" + harness(function_name, body, case_timeout=case_timeout), timeout=timeout)
@@ -155,16 +187,12 @@ def run_cases(
         JsCase(r["label"], json.loads(r["json"]) if "json" in r else None, r.get("undefined", False), r.get("error"))
         for r in report["results"]
     ]
-    if any(case.error and "NotImplementedError" in case.error for case in cases):
+    stub_ran = any(
+        "NotImplementedError" in (case.error or "") or "NotImplementedError" in json.dumps(case.value) for case in cases
+    )
+    if stub_ran:  # thrown, or caught by a case that reports a rejection
         raise NotAttempted('replace the `throw new Error("NotImplementedError: ...")` line with your code.')
-    if report["unhandled"]:
-        first = report["unhandled"][0]
-        raise Incorrect(
-            f"{first['label']}: a promise was rejected ({first['error']}) while nothing was waiting for it. "
-            "Node.js 20 stops a program for such an unhandled rejection: await every promise you start, "
-            "or wait for several at once with Promise.all"
-        )
-    return cases
+    return JsReport(cases, [(item["label"], item["error"]) for item in report["unhandled"]])
 
 
 def node_error(stderr: str, source: str) -> str:
@@ -184,4 +212,4 @@ def expect_js(label: str, expected: Any, got: JsCase) -> None:
         raise Incorrect(f"{label}: expected {json.dumps(expected)}, got {got.shown()}{forgot}")
 
 
-__all__ = ["MARKER", "JsCase", "expect_js", "harness", "node_error", "run_cases"]
+__all__ = ["MARKER", "JsCase", "JsReport", "expect_js", "harness", "node_error", "run_cases", "run_report"]
