@@ -24,7 +24,13 @@ from typing import Any, TypeVar
 
 from course.chapters.generator_workflows import CHAPTER
 from course.checks import Question, bind
-from course.checks.expect import Incorrect, call, describe_error, expect_exception
+from course.checks.expect import (
+    Incorrect,
+    attempt,
+    call,
+    describe_error,
+    expect_exception,
+)
 from course.checks.javascript import JsCase, run_cases, run_report
 
 T = TypeVar("T")
@@ -212,9 +218,16 @@ class Wrap(Question):
         async def native(user_id: int) -> int:
             return user_id
 
+        async def native_generator(user_id: int) -> Any:
+            yield user_id
+
         for function, described in (
             (plain, "a plain function"),
             (native, "an `async def` function"),
+            (
+                native_generator,
+                "an async generator function (`async def` with `yield`)",
+            ),
         ):
             error = expect_exception(
                 f"wrap() given {described}",
@@ -232,7 +245,9 @@ class Wrap(Question):
 
     @staticmethod
     async def _runs(total: Any, jobs: Jobs) -> None:
-        future = total(2, discount=5)
+        future = attempt(
+            "calling order_total(2, discount=5)", lambda: total(2, discount=5)
+        )
         await asyncio.sleep(
             0.01
         )  # a task would have started by now; a coroutine waits to be awaited
@@ -257,6 +272,13 @@ class Wrap(Question):
                 "order_total(2, discount=5) had not started: like co.wrap, the wrapped function must start "
                 "the generator when called (return co(...)'s future; an `async def` wrapper returns a "
                 "coroutine, which does nothing until awaited)"
+            )
+        if not asyncio.isfuture(future):
+            if inspect.iscoroutine(future):
+                future.close()
+            raise Incorrect(
+                f"order_total(2, discount=5) returned {future!r}; return co's future itself (a future can be "
+                "awaited by several callers, a coroutine only once)"
             )
         expect_value("await order_total(2, discount=5)", 17, await settle(future))
         both = await settle(asyncio.gather(total(1), total(3)))
@@ -392,7 +414,7 @@ def outcome_shown(outcome: Any) -> str:
     if "rejected" in outcome:
         return f"its promise rejected with {outcome['rejected']}"
     if outcome.get("undefined"):
-        return "its promise resolved to undefined (a missing `return`?)"
+        return "its promise resolved to undefined"
     return f"its promise resolved to {json.dumps(outcome.get('value'))}"
 
 
@@ -412,19 +434,15 @@ def expect_resolved(label: str, expected: Any, case: JsCase) -> Any:
     return outcome
 
 
-def expect_rejected(label: str, message: str, case: JsCase, advice: str) -> None:
-    """Incorrect unless the JavaScript case's promise rejected with an Error whose message is ``message``."""
+def expect_rejected(label: str, error: str, case: JsCase, advice: str) -> None:
+    """Incorrect unless the JavaScript case's promise rejected with the very error ``error`` (``"Name: message"``)."""
     if case.error is not None:
         raise Incorrect(f"{label}: {case.error}")
     outcome = case.value
-    if (
-        isinstance(outcome, dict)
-        and isinstance(outcome.get("rejected"), str)
-        and outcome["rejected"].endswith(f": {message}")
-    ):
+    if isinstance(outcome, dict) and outcome.get("rejected") == error:
         return
     raise Incorrect(
-        f"{label}: expected the promise to reject with Error: {message}, but {outcome_shown(outcome)} — {advice}"
+        f"{label}: expected the promise to reject with {error}, but {outcome_shown(outcome)} — {advice}"
     )
 
 
@@ -491,7 +509,9 @@ __case("posts service down", async () => {
     def judge(self, load_profile_js: Any) -> None:
         cases = {
             case.label: case
-            for case in run_cases(load_profile_js, "loadProfile", self.CASES_JS)
+            for case in run_cases(
+                load_profile_js, "loadProfile", self.CASES_JS, timeout=10
+            )
         }
         code = _without_comments(load_profile_js)
         if not re.search(r"\bawait\b", code):
@@ -507,14 +527,19 @@ __case("posts service down", async () => {
         first = expect_resolved(
             "loadProfile(api, 1)", self.PROFILE_1, cases["profile of user 1"]
         )
-        if first["most"] < 2:
+        calls = {call["name"]: call for call in first["calls"]}
+        user, posts = calls.get("user", {}), calls.get("posts", {})
+        overlapped = posts.get("start", 0) < user.get("end", 0) and user.get(
+            "start", 0
+        ) < posts.get("end", 0)
+        if not overlapped:
             timeline = ", ".join(
                 f"api.{call['name']} {call['start']}–{call.get('end', '?')} ms"
                 for call in first["calls"]
             )
             raise Incorrect(
-                f"loadProfile(api, 1) made its requests one after another ({timeline}): start the user and "
-                "posts requests together, then wait for both with Promise.all, as `yield [a, b]` did"
+                f"loadProfile(api, 1) did not ask for the user and the posts at the same time ({timeline}): "
+                "start both requests, then wait for both with Promise.all, as `yield [a, b]` did"
             )
         expect_resolved(
             "loadProfile(api, 2)", self.PROFILE_2, cases["profile of user 2"]
@@ -527,15 +552,18 @@ __case("posts service down", async () => {
         for service in ("user", "posts"):
             expect_rejected(
                 f"loadProfile(api, 1) while api.{service} rejects",
-                f"{service} service down",
+                f"Error: {service} service down",
                 cases[f"{service} service down"],
-                "only the badges may fall back; let other errors reach the caller",
+                "only the badges may fall back; let other errors reach the caller as they are",
             )
 
 
 def _without_comments(source: str) -> str:
     """JavaScript ``source`` with its ``//`` and ``/* */`` comments removed (roughly: enough to look for keywords)."""
-    return re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.DOTALL)
+    strings_or_comments = r"(\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)|/\*.*?\*/|//[^\n]*"
+    return re.sub(
+        strings_or_comments, lambda found: found.group(1) or "", source, flags=re.DOTALL
+    )
 
 
 # --- q3: co with dicts -----------------------------------------------------------------------------
@@ -588,6 +616,7 @@ class CoWithDicts(Question):
             ("a generator that takes three steps", cls._resolves_at_the_end),
             ("yielding a coroutine, a future and a list", cls._still_the_old_kinds),
             ("a generator that yields a dict", cls._dict_concurrently),
+            ("a dict holding a future and a task", cls._dict_of_futures),
             ("yielding a dict with a failing value", cls._dict_error_thrown_in),
             ("a dict whose failure is not caught", cls._dict_error_uncaught),
             ("yielding an empty dict", cls._empty_dict),
@@ -682,14 +711,55 @@ class CoWithDicts(Question):
             loop.call_later(0.02, ready.set_result, 2)
             two = yield ready
             rest = yield [jobs.job(3), jobs.job(4)]
-            return [one, two, *rest]
+            caught = []
+            try:
+                yield jobs.job(None, error=LookupError("one failed"))
+            except LookupError as error:
+                caught.append(str(error))
+            try:
+                yield [
+                    jobs.job(5),
+                    jobs.job(None, error=LookupError("one of a list failed")),
+                ]
+            except LookupError as error:
+                caught.append(str(error))
+            return [one, two, *rest, *caught]
 
         got = await settle(await cls._start(co, mixed()))
         expect_value(
-            "yielding a coroutine, then a future, then a list",
-            [1, 2, 3, 4],
+            "yielding a coroutine, a future, a list, then a failing coroutine and a failing list, both caught",
+            [1, 2, 3, 4, "one failed", "one of a list failed"],
             got,
-            "what worked in the chapter's co must still work",
+            "what worked in the chapter's co must still work, errors thrown in included",
+        )
+
+    @classmethod
+    async def _dict_of_futures(cls, co: Any) -> None:
+        jobs = Jobs()
+        loop = asyncio.get_running_loop()
+
+        def mixed() -> Generator[Any, Any, Any]:
+            ready = loop.create_future()
+            loop.call_later(0.02, ready.set_result, "from a future")
+            found = yield {
+                "future": ready,
+                "task": asyncio.ensure_future(jobs.job("from a task")),
+                "coroutine": jobs.job("from a coroutine"),
+            }
+            return found
+
+        got = await settle(await cls._start(co, mixed()))
+        expected = {
+            "future": "from a future",
+            "task": "from a task",
+            "coroutine": "from a coroutine",
+        }
+        advice = "a dict's values may be futures and tasks as well as coroutines (asyncio.gather takes all three)"
+        expect_value(
+            "yield {'future': ..., 'task': ..., 'coroutine': ...}",
+            expected,
+            got,
+            advice,
         )
 
     @classmethod
@@ -849,8 +919,25 @@ __case("finished first", async () => {
     )
 
     def judge(self, run_js: Any) -> None:
-        report = run_report(run_js, "run", self.CASES_JS)
+        report = run_report(run_js, "run", self.CASES_JS, timeout=10)
+        if re.search(r"\brequire\s*\(\s*[\"']co[\"']", _without_comments(run_js)):
+            raise Incorrect(
+                "the exercise is to write a co of your own: do not require the co package"
+            )
         cases = report.by_label()
+        stuck = next(
+            (
+                case
+                for case in report.cases
+                if (case.error or "").startswith("never settled")
+            ),
+            None,
+        )
+        if stuck is not None:
+            raise Incorrect(
+                f"the case “{stuck.label}”: run's promise never settled (no result after 2 s) — does every "
+                "path resolve or reject it, including errors thrown while resuming the generator?"
+            )
         finished = cases["finished first"]
         if (
             finished.error is None
@@ -884,19 +971,19 @@ __case("finished first", async () => {
         )
         expect_rejected(
             "a generator that does not catch a rejection",
-            "database down",
+            "Error: database down",
             cases["uncaught rejection"],
             "an error the generator does not catch must reject run's promise",
         )
         expect_rejected(
             "a generator that throws after a yield",
-            "bad page",
+            "RangeError: bad page",
             cases["generator throws"],
             "an error thrown by the generator must reject run's promise",
         )
         expect_rejected(
             "a generator that throws before its first yield",
-            "too early",
+            "TypeError: too early",
             cases["throws at once"],
             "run must return a promise even then, and reject it",
         )

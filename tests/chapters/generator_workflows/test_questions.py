@@ -183,6 +183,39 @@ def test_q1_explains_wrong_answers(answer: Any, fragments: list[str]) -> None:
     incorrect(q1.evaluate(answer), *fragments)
 
 
+def wrap_accepts_async_generators(generator_function: Any) -> Any:
+    if not (inspect.isgeneratorfunction(generator_function) or inspect.isasyncgenfunction(generator_function)):
+        raise TypeError("a generator function is needed")
+    return wrap_checks_nothing(generator_function)
+
+
+def wrap_returns_a_waiter(generator_function: Any) -> Any:
+    _checked(generator_function)
+
+    @functools.wraps(generator_function)
+    def start(*args: Any, **kwargs: Any) -> Any:
+        future = co(generator_function(*args, **kwargs))
+
+        async def waiter() -> Any:
+            return await future
+
+        return waiter()
+
+    return start
+
+
+@pytest.mark.parametrize(
+    "answer, fragments",
+    [
+        (wrap_accepts_async_generators, ["accepted an async generator function"]),
+        (wrap_returns_a_waiter, ["returned <coroutine", "return co's future itself"]),
+    ],
+    ids=["async generators", "coroutine waiter"],
+)
+def test_q1_explains_wrong_answers_found_in_review(answer: Any, fragments: list[str]) -> None:
+    incorrect(q1.evaluate(answer), *fragments)
+
+
 def test_q1_stub_and_missing_answer_are_not_attempted() -> None:
     def stub(generator_function: Any) -> Any:
         raise NotImplementedError()
@@ -278,6 +311,36 @@ async function loadProfile(api, userId) {
 }
 """
 
+LOAD_PROFILE_BADGES_ALONGSIDE = """
+async function loadProfile(api, userId) {
+  const badgesRequest = api.badges(userId).catch(() => []);
+  const user = await api.user(userId);
+  const posts = await api.posts(userId);
+  return { name: user.name, posts: posts.length, badges: await badgesRequest };
+}
+"""
+
+LOAD_PROFILE_WRAPS_ERRORS = """
+async function loadProfile(api, userId) {
+  let user, posts;
+  try {
+    [user, posts] = await Promise.all([api.user(userId), api.posts(userId)]);
+  } catch (error) {
+    throw new Error(`profile failed: ${error.message}`);
+  }
+  const badges = await api.badges(userId).catch(() => []);
+  return { name: user.name, posts: posts.length, badges };
+}
+"""
+
+LOAD_PROFILE_URL_IN_A_STRING = """
+async function loadProfile(api, userId) {
+  const u = "https://x"; const [user, posts] = await Promise.all([api.user(userId), api.posts(userId)]);
+  const profile = (badges) => ({ name: user.name, posts: posts.length, badges });
+  return api.badges(userId).catch(() => []).then(profile);
+}
+"""
+
 LOAD_PROFILE_THEN_CHAIN = """
 function loadProfile(api, userId) {
   return Promise.all([api.user(userId), api.posts(userId)]).then(([user, posts]) =>
@@ -289,8 +352,8 @@ function loadProfile(api, userId) {
 @pytest.mark.node
 @pytest.mark.parametrize(
     "answer",
-    [reference(q2).source, LOAD_PROFILE_ALL_AT_ONCE, LOAD_PROFILE_ALL_SETTLED],
-    ids=["published", "all three at once", "allSettled"],
+    [reference(q2).source, LOAD_PROFILE_ALL_AT_ONCE, LOAD_PROFILE_ALL_SETTLED, LOAD_PROFILE_URL_IN_A_STRING],
+    ids=["published", "all three at once", "allSettled", "// in a string"],
 )
 def test_q2_accepts_right_answers(answer: str) -> None:
     assert q2.evaluate(answer).status == "correct", q2.evaluate(answer)
@@ -300,16 +363,32 @@ def test_q2_accepts_right_answers(answer: str) -> None:
 @pytest.mark.parametrize(
     "answer, fragments",
     [
-        (LOAD_PROFILE_IN_TURN, ["one after another", "api.user 0–", "Promise.all"]),
+        (
+            LOAD_PROFILE_IN_TURN,
+            ["did not ask for the user and the posts at the same time", "api.user ", "Promise.all"],
+        ),
         (LOAD_PROFILE_SWALLOWS, ["api.user rejects", "resolved to null", "let other errors reach the caller"]),
         (LOAD_PROFILE_NO_FALLBACK, ["api.badges rejects", "rejected with Error: badges service down"]),
         (LOAD_PROFILE_STARTS_BOTH_AWAITS_EACH, ["posts service down", "nothing was waiting for it", "Promise.all"]),
         (LOAD_PROFILE_STILL_CO, ["do without co"]),
         (LOAD_PROFILE_POSTS_NOT_COUNTED, ['"posts": 3', '"posts": [{"id": 10}']),
         (LOAD_PROFILE_THEN_CHAIN, ["no `await`"]),
+        (LOAD_PROFILE_BADGES_ALONGSIDE, ["did not ask for the user and the posts at the same time"]),
+        (LOAD_PROFILE_WRAPS_ERRORS, ["reject with Error: user service down", "profile failed"]),
         ("async function loadProfil(api, userId) { await null; }", ["does not define a function named `loadProfile`"]),
     ],
-    ids=["in turn", "swallows", "no fallback", "unhandled", "co", "posts not counted", "then chain", "misspelt"],
+    ids=[
+        "in turn",
+        "swallows",
+        "no fallback",
+        "unhandled",
+        "co",
+        "posts not counted",
+        "then chain",
+        "misspelt",
+        "badges alongside",
+        "wraps errors",
+    ],
 )
 def test_q2_explains_wrong_answers(answer: str, fragments: list[str]) -> None:
     incorrect(q2.evaluate(answer), *fragments)
@@ -457,7 +536,7 @@ def dict_as_list(awaitables: dict[str, Any]) -> Any:
         ),
         (
             make_co(dict_right, on_error="reject"),
-            ["expected the value 'recovered from orders down'", "ConnectionError"],
+            ["a failing coroutine", "got the error LookupError: one failed"],
         ),
         (co_steps_first_by_hand, ["raised the generator's ValueError at once"]),
     ],
@@ -474,6 +553,16 @@ def dict_as_list(awaitables: dict[str, Any]) -> Any:
 )
 def test_q3_explains_wrong_answers(answer: Any, fragments: list[str]) -> None:
     incorrect(q3.evaluate(answer), *fragments)
+
+
+async def _tasks_for_coroutines_only(awaitables: dict[str, Any]) -> dict[str, Any]:
+    tasks = {key: asyncio.create_task(item) for key, item in awaitables.items()}  # fails on a future
+    return {key: await task for key, task in tasks.items()}
+
+
+def test_q3_a_dict_of_futures_is_needed_not_only_coroutines() -> None:
+    answer = make_co(lambda d: asyncio.ensure_future(_tasks_for_coroutines_only(d)))
+    incorrect(q3.evaluate(answer), "yield {'future': ...", "a coroutine was expected")
 
 
 def test_q3_a_future_never_resolved_is_reported_not_waited_for() -> None:
@@ -647,6 +736,33 @@ def test_q4_accepts_right_answers(answer: str) -> None:
     ],
 )
 def test_q4_explains_wrong_answers(answer: str, fragments: list[str]) -> None:
+    incorrect(q4.evaluate(answer), *fragments)
+
+
+@pytest.mark.node
+@pytest.mark.parametrize(
+    "answer, fragments",
+    [
+        (
+            'const co = require("co");\nfunction run(generatorFunction) { return co(generatorFunction); }',
+            ["do not require"],
+        ),
+        (
+            _run_variant(caught="reject(new Error(`run failed: ${error.message}`))"),
+            ["reject with Error: database down", "run failed: database down"],
+        ),
+        (
+            _run_variant(rejected="step(() => generator.throw(error)) || 0").replace(
+                "      let result;\n      try {\n        result = resume();\n      } catch (error) {\n"
+                "        reject(error);\n        return;\n      }",
+                "      const result = resume();",
+            ),
+            ["never settled", "every path"],
+        ),
+    ],
+    ids=["the co package", "wrapped error", "throw not guarded"],
+)
+def test_q4_explains_wrong_answers_found_in_review(answer: str, fragments: list[str]) -> None:
     incorrect(q4.evaluate(answer), *fragments)
 
 
