@@ -173,12 +173,12 @@ class Wrap(Question):
         """,
         """
         def wrap(generator_function):
-            if not inspect.isgeneratorfunction(generator_function):
+            if not ____:
                 raise TypeError(f"... got {generator_function!r}")
 
             @functools.wraps(____)
             def start(*args, **kwargs):
-                return co(____(*args, **kwargs))
+                return ____
 
             return ____
         """,
@@ -830,19 +830,12 @@ class TinyCo(Question):
         function run(generatorFunction) {
           return new Promise((resolve, reject) => {
             const generator = generatorFunction();
+            // resume: () => generator.next(value), or () => generator.throw(error)
             const step = (resume) => {
-              let result;
-              try {
-                result = resume();  // () => generator.next(v), or () => generator.throw(e)
-              } catch (error) {
-                return ____;
-              }
-              if (result.done) return ____;
-              const waiting = Array.isArray(result.value) ? ____ : ____;
-              waiting.then(
-                (value) => step(() => generator.next(value)),
-                (error) => step(() => ____),
-              );
+              // 1. call resume() inside try/catch: an error escaping here must ____
+              // 2. if the result is done: ____
+              // 3. otherwise: one promise for result.value (an array needs ____),
+              //    then step again on success and on failure: ____
             };
             step(() => generator.next());
           });

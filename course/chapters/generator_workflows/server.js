@@ -55,11 +55,12 @@ const routes = [
       const id = pathId(request);
       if (id === null) return badId(h);
       const started = Date.now();
-      // An object of promises: co waits for all of them, in parallel.
+      // An object of promises: co waits for all of them at once.
       const { user, orders } = yield { user: findUser(id), orders: findOrders(id) };
       if (!user) return h.response({ error: `no user with id ${id}` }).code(404);
       const spent = orders.reduce((sum, order) => sum + order.total, 0);
-      return { name: user.name, orders: orders.length, spent, ms: Date.now() - started };
+      const ms = Date.now() - started;
+      return { name: user.name, orders: orders.length, spent, ms };
     }),
   },
   {
