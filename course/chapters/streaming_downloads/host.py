@@ -25,7 +25,7 @@ a block in memory. What it offers:
 ``GET /status/<code>``
     Answers with that 4xx/5xx status and a short text body.
 ``GET /stats``, ``POST /stats/reset``
-    How many connections, requests and body bytes the server has *actually sent*
+    How many connections, requests and body bytes the server has *handed to the network*
     (the reset answers the counts it cleared).
 
 Bad requests get a 4xx status with a one-line text explanation. Run it with
@@ -340,7 +340,7 @@ class DownloadHandler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _send_pieces(self, pieces: Iterator[bytes | memoryview], chunked: bool, fail_after: int = -1) -> None:
-        """Send the body, counting each byte once the socket has taken it; drop it after ``fail_after`` bytes."""
+        """Send the body, counting each byte handed to the socket; drop it after ``fail_after`` bytes."""
         sent = 0
         for piece in pieces:
             if 0 <= fail_after < sent + len(piece):
@@ -355,11 +355,17 @@ class DownloadHandler(BaseHTTPRequestHandler):
     def _write(self, piece: bytes | memoryview, chunked: bool) -> None:
         if not piece:
             return
-        if chunked:
-            self.wfile.write(f"{len(piece):x}\r\n".encode() + bytes(piece) + b"\r\n")
-        else:
-            self.wfile.write(piece)
+        # Counted before the write, so that a client which has the bytes always finds them
+        # counted (the counter is read by other threads); uncounted if the socket refuses them.
         self.server.stats.add("body_bytes_sent", len(piece))
+        try:
+            if chunked:
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + bytes(piece) + b"\r\n")
+            else:
+                self.wfile.write(piece)
+        except OSError:
+            self.server.stats.add("body_bytes_sent", -len(piece))
+            raise
 
     def _drop(self) -> None:
         self.wfile.flush()

@@ -770,3 +770,10 @@ def test_q4_explains_wrong_answers_found_in_review(answer: str, fragments: list[
 def test_q4_stub_is_not_attempted() -> None:
     stub = "function run(generatorFunction) {\n" + JS_STUB + "}"
     assert q4.evaluate(stub).status == "not_attempted"
+
+
+@pytest.mark.parametrize("question", [q2, q4], ids=["q2", "q4"])
+def test_a_missing_node_is_a_setup_problem_not_a_wrong_answer(question: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    outcome = question.evaluate(reference(question).source)
+    assert outcome.status == "setup_problem" and "Node.js was not found" in outcome.message, outcome
