@@ -142,7 +142,7 @@ class JsReport:
 
 
 def run_cases(
-    source: Any, function_name: str, body: str, *, timeout: float = 20.0, case_timeout: float = 2.0
+    source: Any, function_name: str, body: str, *, timeout: float = 10.0, case_timeout: float = 2.0
 ) -> list[JsCase]:
     """Run the learner's ``source`` plus the cases in ``body``; return each case's result.
 
@@ -162,7 +162,7 @@ def run_cases(
 
 
 def run_report(
-    source: Any, function_name: str, body: str, *, timeout: float = 20.0, case_timeout: float = 2.0
+    source: Any, function_name: str, body: str, *, timeout: float = 10.0, case_timeout: float = 2.0
 ) -> JsReport:
     """Like :func:`run_cases`, but unhandled rejections are returned, for a check to judge when it chooses."""
     if not isinstance(source, str):

@@ -509,9 +509,7 @@ __case("posts service down", async () => {
     def judge(self, load_profile_js: Any) -> None:
         cases = {
             case.label: case
-            for case in run_cases(
-                load_profile_js, "loadProfile", self.CASES_JS, timeout=10
-            )
+            for case in run_cases(load_profile_js, "loadProfile", self.CASES_JS)
         }
         code = _without_comments(load_profile_js)
         if not re.search(r"\bawait\b", code):
@@ -912,7 +910,7 @@ __case("finished first", async () => {
     )
 
     def judge(self, run_js: Any) -> None:
-        report = run_report(run_js, "run", self.CASES_JS, timeout=10)
+        report = run_report(run_js, "run", self.CASES_JS)
         if re.search(r"\brequire\s*\(\s*[\"']co[\"']", _without_comments(run_js)):
             raise Incorrect(
                 "the exercise is to write a co of your own: do not require the co package"
