@@ -163,6 +163,22 @@ class ProcessServer:
         self._reader.join(1.0 if not self.running else 0.05)
         return "\n".join(list(self._lines)[-last_lines:])
 
+    def wait_for_output(self, text: str, timeout: float = 5.0) -> str:
+        """Wait until a line containing ``text`` was written; return that line.
+
+        For a notebook that shows a log line the server writes *after* the event
+        the notebook waited for. Raises :class:`TimeoutError` naming ``text``
+        and the last output when no such line comes within ``timeout`` s.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in reversed(list(self._lines)):
+                if text in line:
+                    return line
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no line with {text!r} within {timeout:g} s; last output:\n{self.output()}")
+            time.sleep(0.02)
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the whole process family (even after its leader exited): SIGTERM, then SIGKILL."""
         self.child.kill_tree(grace=timeout)

@@ -275,3 +275,20 @@ def test_a_server_leaves_no_file_behind(tmp_path, monkeypatch):
     finally:
         tempfile.tempdir = None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_wait_for_output_returns_a_line_written_after_the_start():
+    port = servers.free_port()
+    script = textwrap.dedent(
+        f"""
+        import http.server, sys, threading, time
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", {port}), http.server.BaseHTTPRequestHandler)
+        threading.Timer(0.5, lambda: print("later: job done", flush=True)).start()
+        server.serve_forever()
+        """
+    )
+    with servers.start_process([sys.executable, "-c", script], port=port) as server:
+        assert "later" not in server.output()
+        assert server.wait_for_output("job done") == "later: job done"
+        with pytest.raises(TimeoutError, match="'never written'"):
+            server.wait_for_output("never written", timeout=0.2)

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from flask import Flask, request
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("bot")
 
@@ -340,8 +341,16 @@ def create_app(settings: Settings) -> Flask:
         except Exception:
             log.exception("could not handle an event")
 
+    @app.errorhandler(HTTPException)
+    def plain_error(error: HTTPException) -> Response:
+        """Errors as one line of text (not Flask's HTML page), keeping their headers."""
+        response = error.get_response()
+        response.set_data(f"{error.code} {error.name}: {error.description}\n")
+        response.mimetype = "text/plain"
+        return response
+
     @app.errorhandler(413)
-    def too_large(error: Exception) -> tuple[str, int]:
+    def too_large(error: HTTPException) -> tuple[str, int]:
         return f"the body is larger than {MAX_BODY} bytes\n", 413
 
     return app
@@ -354,13 +363,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
     port = parser.parse_args(argv).port
-    logging.basicConfig(
-        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
-    )
     try:
         settings = Settings.from_env()
     except (MissingSetting, ValueError) as problem:
         sys.exit(f"cannot start the bot: {problem}")
+    log_format = "%(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=logging.INFO, format=log_format)
     serve(create_app(settings), host="127.0.0.1", port=port, threads=8)
 
 

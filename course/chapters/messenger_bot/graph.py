@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class Received:
     recipient: str
     text: str
     messaging_type: str
-    at: float = field(compare=False)
+    at: float = field(compare=False, repr=False)
     """``time.monotonic()`` when it arrived."""
 
 
@@ -50,7 +51,7 @@ class Attempt:
     """One request to the Send API, accepted or not."""
 
     status: int
-    at: float
+    at: float = field(repr=False)
     """``time.monotonic()`` when the answer was sent."""
 
 
@@ -224,12 +225,23 @@ def handler_for(state: SendApiStandIn) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class StandInServer(ThreadingHTTPServer):
+    """A threading HTTP server that ignores clients hanging up (probes do)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a reset or a broken pipe: the client left, nothing to report
+        super().handle_error(request, client_address)
+
+
 def start_send_api(page_token: str) -> SendApiStandIn:
     """Serve a stand-in expecting ``page_token`` on a free 127.0.0.1 port."""
     stand_in = SendApiStandIn(page_token)
 
     def make(address: tuple[str, int]) -> ThreadingHTTPServer:
-        return ThreadingHTTPServer(address, handler_for(stand_in))
+        return StandInServer(address, handler_for(stand_in))
 
     stand_in.server = servers.start_thread(make, probe=probes.http("/"))
     return stand_in

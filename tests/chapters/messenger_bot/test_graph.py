@@ -1,0 +1,116 @@
+"""The Send API stand-in: what it accepts, what it refuses and why, and how it can be made slow or failing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from course.chapters.messenger_bot.graph import SendApiStandIn, start_send_api
+
+TOKEN = "page-token-for-tests"
+
+
+@pytest.fixture(scope="module")
+def graph() -> Iterator[SendApiStandIn]:
+    stand_in = start_send_api(TOKEN)
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh(graph: SendApiStandIn) -> None:
+    graph.reset()
+
+
+def reply(text: str = "hi", **changes: object) -> dict:
+    body: dict = {"recipient": {"id": "123"}, "messaging_type": "RESPONSE", "message": {"text": text}}
+    body.update(changes)
+    return body
+
+
+def post(
+    graph: SendApiStandIn,
+    body: object,
+    *,
+    path: str = "/v25.0/me/messages",
+    token: str | None = TOKEN,
+    **options: object,
+) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.post(graph.url + path, json=body, headers=headers, timeout=5, **options)
+
+
+def test_a_text_reply_is_accepted_and_recorded(graph: SendApiStandIn) -> None:
+    answer = post(graph, reply("hello"))
+    assert answer.status_code == 200
+    assert answer.json()["recipient_id"] == "123" and answer.json()["message_id"].startswith("m_")
+    assert [(m.recipient, m.text, m.messaging_type) for m in graph.received] == [("123", "hello", "RESPONSE")]
+
+
+def test_the_token_may_come_as_a_query_parameter_and_a_page_id_may_replace_me(graph: SendApiStandIn) -> None:
+    answer = post(graph, reply(), path=f"/v24.0/1000200030004/messages?access_token={TOKEN}", token=None)
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_a_missing_or_wrong_token_is_a_401_graph_error(graph: SendApiStandIn, token: str | None) -> None:
+    answer = post(graph, reply(), token=token)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == 190
+    assert graph.received == []
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (reply(recipient={}), "recipient.id"),
+        (reply(recipient={"id": 123}), "recipient.id"),
+        (reply(messaging_type=None), "messaging_type"),
+        (reply(messaging_type="SPAM"), "messaging_type"),
+        (reply(messaging_type="MESSAGE_TAG"), "needs a tag"),
+        (reply(""), "1 to 2000"),
+        (reply("x" * 2001), "1 to 2000"),
+        (reply(message={"attachment": {}}), "message.text"),
+        ([1, 2], "JSON object"),
+    ],
+)
+def test_a_malformed_body_is_a_400_that_names_the_field(graph: SendApiStandIn, body: object, fragment: str) -> None:
+    answer = post(graph, body)
+    assert answer.status_code == 400
+    assert fragment in answer.json()["error"]["message"]
+
+
+def test_a_body_that_is_not_json_is_a_400(graph: SendApiStandIn) -> None:
+    answer = requests.post(
+        graph.url + "/v25.0/me/messages", data=b"text=hi", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+    )
+    assert answer.status_code == 400 and "JSON" in answer.json()["error"]["message"]
+
+
+def test_other_paths_and_methods_are_refused(graph: SendApiStandIn) -> None:
+    assert post(graph, reply(), path="/me/messages").status_code == 404  # no version
+    assert requests.get(graph.url + "/v25.0/me/messages", timeout=5).status_code == 405
+
+
+def test_failures_come_in_order_then_it_works(graph: SendApiStandIn) -> None:
+    graph.fail_next(500, 429)
+    assert [post(graph, reply()).status_code for _ in range(3)] == [500, 429, 200]
+    assert [attempt.status for attempt in graph.attempts] == [500, 429, 200]
+    assert len(graph.received) == 1
+
+
+def test_a_delay_slows_every_answer(graph: SendApiStandIn) -> None:
+    graph.delay = 0.3
+    started = time.perf_counter()
+    post(graph, reply())
+    assert time.perf_counter() - started >= 0.3
+
+
+def test_wait_for_gives_up_after_its_timeout_with_what_arrived(graph: SendApiStandIn) -> None:
+    post(graph, reply())
+    started = time.perf_counter()
+    assert len(graph.wait_for(2, timeout=0.2)) == 1
+    assert time.perf_counter() - started >= 0.2
