@@ -22,11 +22,14 @@ Shared helpers for writing ``judge`` methods are in :mod:`course.checks.expect`
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
+import signal
+import threading
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -79,6 +82,32 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+class TimeLimit(BaseException):
+    """Raised inside a check that ran past its question's ``time_limit``.
+
+    A BaseException, so that the learner's ``except Exception`` cannot swallow it.
+    """
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`TimeLimit` in the block after ``seconds`` (main thread only)."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeLimit()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def record(outcome: Outcome) -> None:
     """Append ``outcome`` to the grading file, if one is being collected."""
     path = os.environ.get(OUTCOMES_ENV)
@@ -103,6 +132,10 @@ class Question:
     answer_names: ClassVar[tuple[str, ...]] = ()
     hint_text: ClassVar[str] = ""
     hints: ClassVar[tuple[str, ...]] = ()
+    time_limit: ClassVar[float | None] = None
+    """Seconds the whole ``judge`` may take before the answer is called endless
+    (Incorrect); None for no limit. Enforced with a timer signal, so only when
+    the check runs in the main thread (as in a notebook)."""
 
     def __init__(self, chapter: str, name: str, solutions_path: Path) -> None:
         self.chapter = chapter
@@ -121,7 +154,13 @@ class Question:
             what = ", ".join(f"`{n}`" for n in missing) or "your answer"
             return self._outcome("not_attempted", f"define {what} in the cell above, run it, then check again.")
         try:
-            self.judge(*answers)
+            with _time_limit(self.time_limit):
+                self.judge(*answers)
+        except TimeLimit:
+            return self._outcome(
+                "incorrect",
+                f"the check stopped your code after {self.time_limit:g} s: it looks like a loop that never ends",
+            )
         except NotAttempted as reason:
             return self._outcome("not_attempted", str(reason) or "replace the placeholder with your code.")
         except NotImplementedError:
@@ -201,6 +240,7 @@ __all__ = [
     "Outcome",
     "Question",
     "Status",
+    "TimeLimit",
     "bind",
     "record",
 ]

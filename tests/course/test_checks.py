@@ -163,3 +163,37 @@ def test_a_check_whose_server_cannot_start_reports_a_setup_problem(capsys):
     assert out.startswith("🔧 Setup problem (not your code): cannot run 'no-such-redis-server'")
     assert "To fix it: install 'no-such-redis-server'" in out
     assert "Incorrect" not in out
+
+
+class Limited(Double):
+    time_limit = 0.3
+
+
+def test_an_endless_answer_is_stopped_and_called_incorrect():
+    """Is an answer that never returns, even one that swallows every Exception, stopped at the time limit?"""
+    import signal
+    import time
+
+    (limited,) = bind(DEMO, [Limited], {})
+
+    def forever(x):
+        while True:
+            try:
+                time.sleep(0.05)
+            except Exception:
+                pass
+
+    started = time.monotonic()
+    outcome = limited.evaluate(forever)
+    assert outcome.status == "incorrect" and "never ends" in outcome.message
+    assert time.monotonic() - started < 2
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert limited.evaluate(lambda x: 2 * x).status == "correct"
+
+
+def test_without_a_time_limit_no_timer_is_set():
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    assert q1.evaluate(lambda x: 2 * x).status == "correct"
+    assert signal.getsignal(signal.SIGALRM) is before

@@ -1,19 +1,19 @@
-"""A Messenger bot: a Flask app that answers the Messenger Platform's webhooks.
+"""A Messenger bot: a Flask app that answers the Messenger Platform.
 
 The platform calls the bot at one URL, ``/webhook``:
 
-- ``GET /webhook`` once, when the webhook is set up: the bot proves it is the
-  server the developer meant by echoing ``hub.challenge``, but only when
-  ``hub.verify_token`` is the token agreed in the app dashboard;
-- ``POST /webhook`` for every batch of events (messages, deliveries, reads,
-  reactions, postbacks). Each body is signed with the app secret in the
-  ``X-Hub-Signature-256`` header. The bot checks that signature on the raw
-  bytes, answers 200 at once, and sends its replies through the Graph API's
-  Send API, from worker threads (``reply_mode="queue"``) or, to compare, from
-  the request itself (``reply_mode="inline"``).
+- ``GET /webhook`` once, when the webhook is set up: the bot proves it
+  is the server the developer meant by echoing ``hub.challenge``, but
+  only when ``hub.verify_token`` is the token agreed in the dashboard;
+- ``POST /webhook`` for every batch of events (messages, deliveries,
+  reads, reactions, postbacks), signed with the app secret in the
+  ``X-Hub-Signature-256`` header. The bot checks the signature on the
+  raw bytes, answers 200 at once, and sends its replies through the
+  Graph API's Send API: from worker threads (``reply_mode="queue"``)
+  or, to compare, from the request itself (``reply_mode="inline"``).
 
-Nothing secret is in this file: :meth:`Settings.from_env` reads the tokens from
-environment variables. Run the bot with a real WSGI server (waitress)::
+Nothing secret is in this file: :meth:`Settings.from_env` reads the
+tokens from environment variables. Serve the bot with waitress::
 
     python -m course.chapters.messenger_bot.bot --port 8000
 """
@@ -27,27 +27,37 @@ import json
 import logging
 import os
 import queue
+import random
 import sys
 import threading
 import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 log = logging.getLogger("bot")
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-MAX_BODY = 1024 * 1024
-"""Bytes a webhook body may have; larger ones get 413 (real batches are a few KiB)."""
+MAX_BODY = 4 * 1024 * 1024
+"""The largest body accepted (413 beyond): a batch holds at most 1000
+events, which take well under 4 MiB even with long texts."""
 
 RETRY_DELAYS = (0.2, 0.4, 0.8, 1.6)
-"""Seconds to wait before each new try of a reply the Send API did not take."""
+"""Seconds to wait before each new try of a reply that failed."""
+
+TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 613, 1200})
+"""Graph API error codes worth another try: temporary failures (1, 2,
+1200) and rate limits (4, 17, 32, 613), which come with a 400."""
+
+QUEUE_LIMIT = 1000
+"""Replies one worker may hold; beyond, the webhook answers 503."""
 
 
 class MissingSetting(KeyError):
@@ -61,73 +71,81 @@ class MissingSetting(KeyError):
 class Settings:
     """Everything the bot needs to know, read from the environment."""
 
-    verify_token: str
-    """Agreed in the app dashboard; the platform sends it back when verifying."""
-    app_secret: str
+    verify_token: str = field(repr=False)
+    """Chosen by you; the platform repeats it when it verifies."""
+    app_secret: str = field(repr=False)
     """The app's secret: the key of every webhook's HMAC signature."""
-    page_token: str
+    page_token: str = field(repr=False)
     """The page access token, which the bot shows the Send API."""
     graph_url: str = "https://graph.facebook.com"
     graph_version: str = "v25.0"
     reply_mode: str = "queue"
-    """"queue": worker threads send replies; "inline": the webhook sends them."""
+    """"queue": worker threads send replies; "inline": the webhook."""
     workers: int = 4
 
     @property
     def send_url(self) -> str:
         """The Send API endpoint: the page's ``messages`` edge."""
-        return f"{self.graph_url.rstrip('/')}/{self.graph_version}/me/messages"
+        base = self.graph_url.rstrip("/")
+        return f"{base}/{self.graph_version}/me/messages"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        """Read the settings from ``MESSENGER_*`` and ``GRAPH_API_*`` variables."""
-        required = {
-            "verify_token": "MESSENGER_VERIFY_TOKEN",
-            "app_secret": "MESSENGER_APP_SECRET",
-            "page_token": "MESSENGER_PAGE_TOKEN",
-        }
-        missing = [name for name in required.values() if not environ.get(name)]
+        """Read ``MESSENGER_*`` and ``GRAPH_API_*`` variables."""
+        names = (
+            "MESSENGER_VERIFY_TOKEN",
+            "MESSENGER_APP_SECRET",
+            "MESSENGER_PAGE_TOKEN",
+        )
+        missing = [name for name in names if not environ.get(name)]
         if missing:
             raise MissingSetting(
-                f"set the environment variable(s) {', '.join(missing)}: the bot "
-                "reads its tokens from the environment, never from its code"
+                f"set the environment variable(s) {', '.join(missing)}:"
+                " the bot reads its tokens from the environment, never"
+                " from its code"
             )
         mode = environ.get("MESSENGER_REPLY_MODE", "queue")
         if mode not in ("queue", "inline"):
             raise ValueError(
-                f"MESSENGER_REPLY_MODE must be queue or inline, not {mode!r}"
+                f"MESSENGER_REPLY_MODE must be queue or inline: {mode!r}"
             )
         return cls(
-            **{field: environ[name] for field, name in required.items()},
+            verify_token=environ["MESSENGER_VERIFY_TOKEN"],
+            app_secret=environ["MESSENGER_APP_SECRET"],
+            page_token=environ["MESSENGER_PAGE_TOKEN"],
             graph_url=environ.get("GRAPH_API_URL", cls.graph_url),
-            graph_version=environ.get("GRAPH_API_VERSION", cls.graph_version),
+            graph_version=environ.get(
+                "GRAPH_API_VERSION", cls.graph_version
+            ),
             reply_mode=mode,
         )
 
 
 def sign(body: bytes, secret: str) -> str:
-    """The ``X-Hub-Signature-256`` value for ``body``: ``sha256=`` + hex HMAC."""
+    """The ``X-Hub-Signature-256`` value for ``body``."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
 
 def signature_matches(body: bytes, header: str | None, secret: str) -> bool:
-    """Was ``body`` signed with ``secret``? Compared in constant time, as bytes."""
+    """Was ``body`` signed with ``secret``? Compared in constant time."""
     if not header:
         return False
-    return hmac.compare_digest(header.encode(), sign(body, secret).encode())
+    expected = sign(body, secret)
+    return hmac.compare_digest(header.encode(), expected.encode())
 
 
 class BadPayload(ValueError):
-    """A signed body that is not a Messenger batch; the message says what is wrong."""
+    """A signed body that is not a Messenger batch, and why."""
 
 
 def parse_events(body: bytes) -> list[dict[str, Any]]:
-    """The messaging events of a webhook body, in order; BadPayload if malformed."""
+    """The messaging events of a webhook body; BadPayload if malformed."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError) as error:
-        raise BadPayload(f"the body is not JSON ({type(error).__name__})") from None
+        kind = type(error).__name__
+        raise BadPayload(f"the body is not JSON ({kind})") from None
     if not isinstance(payload, dict) or payload.get("object") != "page":
         raise BadPayload('expected a JSON object with "object": "page"')
     entries = payload.get("entry")
@@ -142,18 +160,19 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
             raise BadPayload(f"entry[{i}].messaging must be a list")
         for j, event in enumerate(messaging):
             if not isinstance(event, dict):
-                raise BadPayload(f"entry[{i}].messaging[{j}] must be an object")
+                where = f"entry[{i}].messaging[{j}]"
+                raise BadPayload(f"{where} must be an object")
             events.append(event)
     return events
 
 
 def event_id(event: dict[str, Any]) -> str | None:
-    """The id a retried delivery repeats: the mid of a message or postback."""
+    """The id a retry repeats: the mid of a message or a postback."""
     for kind in ("message", "postback"):
         part = event.get(kind)
         if isinstance(part, dict) and isinstance(part.get("mid"), str):
             return part["mid"]
-    return None  # deliveries, reads and reactions carry no id of their own
+    return None  # deliveries, reads, reactions: no id of their own
 
 
 class SeenIds:
@@ -162,10 +181,10 @@ class SeenIds:
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
         self._ids: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()  # waitress runs requests in several threads
+        self._lock = threading.Lock()  # waitress runs several threads
 
     def first_time(self, event: dict[str, Any]) -> bool:
-        """True unless this event's id was seen before (events without one: True)."""
+        """False if this event's id was seen before (no id: True)."""
         key = event_id(event)
         if key is None:
             return True
@@ -177,6 +196,11 @@ class SeenIds:
                 self._ids.popitem(last=False)  # forget the oldest
             return True
 
+    def forget(self, event: dict[str, Any]) -> None:
+        """Take this event's id back, so that a retry is answered."""
+        with self._lock:
+            self._ids.pop(event_id(event) or "", None)
+
 
 GREETING = "Hi! Send me any text and I will send it back reversed."
 
@@ -187,8 +211,8 @@ def reply_for(event: dict[str, Any]) -> str | None:
     - text: the text reversed;
     - a quick reply (a button under a message): which one was picked;
     - attachments only: a note that the bot reads text;
-    - the "Get Started" postback: a greeting; other postbacks: which button;
-    - echoes of the page's own messages, deliveries, reads, reactions: nothing.
+    - the "Get Started" postback: a greeting; others: which button;
+    - echoes of the page's messages, deliveries, reads, reactions: None.
     """
     message = event.get("message")
     if isinstance(message, dict):
@@ -201,13 +225,14 @@ def reply_for(event: dict[str, Any]) -> str | None:
         if isinstance(text, str) and text:
             return text[::-1]
         if message.get("attachments"):
-            return "Thanks! I can only read text, so please type something."
+            return "Thanks! I can only read text, though."
         return None
     postback = event.get("postback")
     if isinstance(postback, dict):
         if postback.get("payload") == "GET_STARTED":
             return GREETING
-        return f"You pressed “{postback.get('title') or postback.get('payload')}”."
+        button = postback.get("title") or postback.get("payload")
+        return f"You pressed “{button}”."
     return None
 
 
@@ -219,24 +244,40 @@ def recipient_of(event: dict[str, Any]) -> str | None:
     return None
 
 
-class SendApi:
-    """Sends text replies through the Graph API, retrying what may succeed later."""
+def worth_retrying(answer: requests.Response) -> bool:
+    """May the same request work later? 5xx, 429, or a transient error."""
+    if answer.status_code >= 500 or answer.status_code == 429:
+        return True
+    try:
+        error = answer.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    if not isinstance(error, dict):
+        return False
+    transient = error.get("is_transient") is True
+    return transient or error.get("code") in TRANSIENT_CODES
 
-    def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
+
+class SendApi:
+    """Sends replies through the Graph API; retries what may work later."""
+
+    def __init__(self, settings: Settings, timeout: float = 5.0) -> None:
         self.settings = settings
         self.timeout = timeout
 
     def send(self, recipient: str, text: str) -> bool:
         """Deliver one reply; True once the Send API accepted it."""
-        body = {
+        body: dict[str, Any] = {
             "recipient": {"id": recipient},
-            "messaging_type": "RESPONSE",  # an answer to the person's message
+            "messaging_type": "RESPONSE",  # an answer to a message
             "message": {"text": text[:2000]},  # the Send API's limit
         }
-        # The token goes in a header, so it never shows up in a logged URL.
+        # The token goes in a header: it never shows up in a logged URL.
         headers = {"Authorization": f"Bearer {self.settings.page_token}"}
         for attempt, delay in enumerate((0.0, *RETRY_DELAYS), 1):
-            time.sleep(delay)
+            # A random extra wait (jitter) spreads out clients that
+            # failed together, so they do not all come back at once.
+            time.sleep(delay * random.uniform(1.0, 1.25))
             try:
                 answer = requests.post(
                     self.settings.send_url,
@@ -244,40 +285,57 @@ class SendApi:
                     headers=headers,
                     timeout=self.timeout,
                 )
-            except requests.RequestException as error:
-                log.warning(
-                    "try %d: Send API unreachable (%s)", attempt, type(error).__name__
-                )
+            except requests.ConnectionError:  # it never arrived: retry
+                log.warning("try %d: Send API unreachable", attempt)
                 continue
+            except requests.Timeout:  # it may have arrived: do not repeat
+                log.warning(
+                    "try %d: no answer in time; not retried", attempt
+                )
+                return False
             if answer.ok:
                 log.info("replied to %s (try %d)", recipient, attempt)
                 return True
-            log.warning("try %d: Send API answered %d", attempt, answer.status_code)
-            if answer.status_code != 429 and answer.status_code < 500:
-                return False  # a 4xx will not change: the request itself is wrong
-        log.error("gave up on a reply to %s after %d tries", recipient, attempt)
+            status = answer.status_code
+            log.warning("try %d: Send API answered %d", attempt, status)
+            if not worth_retrying(answer):
+                return False  # the request itself is wrong: no retry
+        log.error(
+            "gave up on a reply to %s after %d tries", recipient, attempt
+        )
         return False
 
 
 class ReplyQueue:
-    """Worker threads that send replies, so the webhook never waits for them.
+    """Worker threads that send replies, so the webhook never waits.
 
-    Each person's replies go to the same worker, one after the other, so they
-    arrive in the order of the messages; different people are served in
-    parallel.
+    Each person's replies go to the same worker, one after the other, so
+    they leave in the order of the messages; different people are served
+    in parallel.
     """
 
-    def __init__(self, api: SendApi, workers: int) -> None:
+    def __init__(
+        self, api: SendApi, workers: int, limit: int = QUEUE_LIMIT
+    ) -> None:
         self.api = api
         self.queues: list[queue.Queue[tuple[str, str]]] = []
         for _ in range(workers):
-            jobs: queue.Queue[tuple[str, str]] = queue.Queue()
+            jobs: queue.Queue[tuple[str, str]] = queue.Queue(limit)
             self.queues.append(jobs)
-            threading.Thread(target=self._work, args=(jobs,), daemon=True).start()
+            worker = threading.Thread(
+                target=self._work, args=(jobs,), daemon=True
+            )
+            worker.start()
 
-    def put(self, recipient: str, text: str) -> None:
+    def put(self, recipient: str, text: str) -> bool:
+        """Queue a reply; False when that worker has too many waiting."""
+        # crc32 is a stable hash: the same person, the same worker.
         worker = zlib.crc32(recipient.encode()) % len(self.queues)
-        self.queues[worker].put((recipient, text))
+        try:
+            self.queues[worker].put_nowait((recipient, text))
+        except queue.Full:
+            return False
+        return True
 
     def _work(self, jobs: queue.Queue[tuple[str, str]]) -> None:
         while True:
@@ -288,76 +346,107 @@ class ReplyQueue:
                 log.exception("sending a reply failed")
 
 
-def create_app(settings: Settings) -> Flask:
-    """The bot as a WSGI application."""
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    api = SendApi(settings)
-    replies = (
-        ReplyQueue(api, settings.workers) if settings.reply_mode == "queue" else None
-    )
-    seen = SeenIds()
+class Webhook:
+    """The bot's two views, and what they share between requests."""
 
-    @app.get("/webhook")
-    def verify() -> tuple[str, int, dict[str, str]]:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.api = SendApi(settings)
+        self.replies: ReplyQueue | None = None
+        if settings.reply_mode == "queue":
+            self.replies = ReplyQueue(
+                self.api, settings.workers, QUEUE_LIMIT
+            )
+        self.seen = SeenIds()
+
+    def verify(self) -> tuple[str, int, dict[str, str]]:
+        """GET /webhook: echo the challenge, only to the platform."""
         args = request.args
         token = args.get("hub.verify_token", "").encode()
         challenge = args.get("hub.challenge", "")
         if (
             args.get("hub.mode") == "subscribe"
-            and hmac.compare_digest(token, settings.verify_token.encode())
+            and hmac.compare_digest(
+                token, self.settings.verify_token.encode()
+            )
             and challenge
         ):
-            return challenge, 200, {"Content-Type": "text/plain"}
-        return "verification failed: wrong mode, token or challenge\n", 403, {}
+            # Plain text, and no guessing: the challenge is never HTML.
+            headers = {
+                "Content-Type": "text/plain",
+                "X-Content-Type-Options": "nosniff",
+            }
+            return challenge, 200, headers
+        refusal = "verification failed: wrong mode, token or challenge\n"
+        return refusal, 403, {}
 
-    @app.post("/webhook")
-    def receive() -> tuple[str, int]:
-        body = request.get_data()  # the raw bytes: the signature covers exactly these
-        if not signature_matches(
-            body, request.headers.get(SIGNATURE_HEADER), settings.app_secret
-        ):
-            if request.headers.get("X-Hub-Signature"):
-                return "only a SHA1 X-Hub-Signature: sign with SHA256\n", 403
+    def receive(self) -> tuple[str, int]:
+        """POST /webhook: check the signature, then handle every event."""
+        body = request.get_data()  # the raw bytes, which were signed
+        header = request.headers.get(SIGNATURE_HEADER)
+        if not signature_matches(body, header, self.settings.app_secret):
+            if not header and request.headers.get("X-Hub-Signature"):
+                return "only a SHA1 X-Hub-Signature: use SHA256\n", 403
             return f"missing or wrong {SIGNATURE_HEADER}\n", 403
         try:
             events = parse_events(body)
         except BadPayload as problem:
             return f"bad webhook body: {problem}\n", 400
-        for event in events:
-            handle(event)
+        handled = [self.handle(event) for event in events]
+        if not all(handled):  # the platform will send the batch again
+            return "too many replies waiting: try again later\n", 503
         return "EVENT_RECEIVED\n", 200
 
-    def handle(event: dict[str, Any]) -> None:
-        """Answer one event; log a failure instead of failing the whole batch."""
+    def handle(self, event: dict[str, Any]) -> bool:
+        """Answer one event; False only when the reply queue is full.
+
+        Any other failure is logged and the batch goes on: one odd
+        event must not make the platform resend all the others.
+        """
         try:
             recipient, text = recipient_of(event), reply_for(event)
-            if recipient is None or text is None or not seen.first_time(event):
-                return
-            if replies is not None:
-                replies.put(recipient, text)
-            else:
-                api.send(recipient, text)
+            if recipient is None or text is None:
+                return True
+            if not self.seen.first_time(event):
+                return True  # a retry of an event already answered
+            if self.replies is None:
+                self.api.send(recipient, text)
+            elif not self.replies.put(recipient, text):
+                self.seen.forget(event)  # so that the resent one counts
+                return False
         except Exception:
             log.exception("could not handle an event")
+        return True
 
-    @app.errorhandler(HTTPException)
-    def plain_error(error: HTTPException) -> Response:
-        """Errors as one line of text (not Flask's HTML page), keeping their headers."""
-        response = error.get_response()
-        response.set_data(f"{error.code} {error.name}: {error.description}\n")
-        response.mimetype = "text/plain"
-        return response
 
-    @app.errorhandler(413)
-    def too_large(error: HTTPException) -> tuple[str, int]:
-        return f"the body is larger than {MAX_BODY} bytes\n", 413
+def plain_error(error: HTTPException) -> Response:
+    """Errors as a line of text, not Flask's HTML page."""
+    response = error.get_response()  # keeps headers such as Allow
+    response.set_data(f"{error.code} {error.name}: {error.description}\n")
+    response.mimetype = "text/plain"
+    return response
 
+
+def too_large(error: HTTPException) -> tuple[str, int]:
+    return f"the body is larger than {MAX_BODY} bytes\n", 413
+
+
+def create_app(settings: Settings) -> Flask:
+    """The bot as a WSGI application."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    webhook = Webhook(settings)
+    app.add_url_rule("/webhook", view_func=webhook.verify, methods=["GET"])
+    app.add_url_rule(
+        "/webhook", view_func=webhook.receive, methods=["POST"]
+    )
+    app.register_error_handler(HTTPException, plain_error)
+    app.register_error_handler(413, too_large)
     return app
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the bot with waitress on 127.0.0.1 (settings from the environment)."""
+    """Serve the bot with waitress on 127.0.0.1, configured by env."""
     from waitress import serve
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -33,7 +33,9 @@ def now() -> int:
     return START + 1000 * next(_ticks)
 
 
-def _event(kind: str, body: dict[str, Any], *, sender: str, recipient: str) -> dict:
+def _event(
+    kind: str, body: dict[str, Any], *, sender: str, recipient: str
+) -> dict:
     return {
         "sender": {"id": sender},
         "recipient": {"id": recipient},
@@ -48,7 +50,9 @@ def text(words: str, *, sender: str = USER, mid: str | None = None) -> dict:
     return _event("message", message, sender=sender, recipient=PAGE)
 
 
-def echo(words: str, *, recipient: str = USER, mid: str | None = None) -> dict:
+def echo(
+    words: str, *, recipient: str = USER, mid: str | None = None
+) -> dict:
     """The platform's copy of a message the *page* sent (sender and recipient swap)."""
     message = {
         "is_echo": True,
@@ -61,13 +65,19 @@ def echo(words: str, *, recipient: str = USER, mid: str | None = None) -> dict:
 
 def quick_reply(title: str, payload: str, *, sender: str = USER) -> dict:
     """A person tapped the quick-reply button ``title`` (its ``payload`` is ours)."""
-    message = {"mid": new_mid(), "text": title, "quick_reply": {"payload": payload}}
+    message = {
+        "mid": new_mid(),
+        "text": title,
+        "quick_reply": {"payload": payload},
+    }
     return _event("message", message, sender=sender, recipient=PAGE)
 
 
 def attachment(kind: str = "image", *, sender: str = USER) -> dict:
     """A person sent a file (``image``, ``audio``, ``video``, ``file``) and no text."""
-    files = [{"type": kind, "payload": {"url": f"https://example.com/a.{kind}"}}]
+    files = [
+        {"type": kind, "payload": {"url": f"https://example.com/a.{kind}"}}
+    ]
     message = {"mid": new_mid(), "attachments": files}
     return _event("message", message, sender=sender, recipient=PAGE)
 
@@ -88,14 +98,21 @@ def delivery(*mids: str, sender: str = USER) -> dict:
 
 def read(*, sender: str = USER) -> dict:
     """The person read everything the page sent up to now."""
-    return _event("read", {"watermark": now()}, sender=sender, recipient=PAGE)
+    return _event(
+        "read", {"watermark": now()}, sender=sender, recipient=PAGE
+    )
 
 
 def reaction(
     mid: str, emoji: str = "❤", *, action: str = "react", sender: str = USER
 ) -> dict:
     """The person reacted to (or, with ``action="unreact"``, un-reacted to) ``mid``."""
-    body = {"reaction": "love", "emoji": emoji, "action": action, "mid": mid}
+    body = {
+        "reaction": "love",
+        "emoji": emoji,
+        "action": action,
+        "mid": mid,
+    }
     return _event("reaction", body, sender=sender, recipient=PAGE)
 
 

@@ -6,10 +6,12 @@ no account and no internet:
 
 - the page access token must be the expected one, sent as
   ``Authorization: Bearer …`` or as the ``access_token`` query parameter
-  (401 with a Graph-style error otherwise);
+  (otherwise 400 with Graph error code 190, as the real API answers);
 - the JSON body must have ``recipient.id``, a known ``messaging_type`` and a
-  ``message.text`` of 1 to 2000 characters (400 otherwise, saying which);
-- every accepted message is recorded in :attr:`SendApiStandIn.received`.
+  ``message.text`` of 1 to 2000 characters (400 with code 100 otherwise,
+  saying which);
+- every accepted message is recorded in :attr:`SendApiStandIn.received`,
+  with the way its token came (``via``).
 
 It can be made slow (:attr:`SendApiStandIn.delay`) or failing
 (:meth:`SendApiStandIn.fail_next`). Unlike the real one it takes JSON bodies
@@ -32,7 +34,22 @@ from course import probes, servers
 
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
 MAX_TEXT = 2000
+MAX_BODY = 1024 * 1024
 _PATH = re.compile(r"^/v\d+\.\d+/(me|\d+)/messages$")
+
+FAILURES = {
+    429: (4, "(#4) Application request limit reached", True),
+    500: (2, "(#2) Service temporarily unavailable", True),
+    503: (2, "(#2) Service temporarily unavailable", True),
+    613: (
+        613,
+        "(#613) Calls to this api have exceeded the rate limit.",
+        True,
+    ),
+    100: (100, "(#100) Invalid parameter", False),
+}
+"""Graph error code, message and ``is_transient`` for the failures
+:meth:`SendApiStandIn.fail_next` can produce (by status, or by code for a 400)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +59,9 @@ class Received:
     recipient: str
     text: str
     messaging_type: str
-    at: float = field(compare=False, repr=False)
+    via: str = "header"
+    """How the token came: ``"header"`` (Authorization) or ``"query"``."""
+    at: float = field(default=0.0, compare=False, repr=False)
     """``time.monotonic()`` when it arrived."""
 
 
@@ -51,7 +70,9 @@ class Attempt:
     """One request to the Send API, accepted or not."""
 
     status: int
-    at: float = field(repr=False)
+    code: int | None = None
+    """The Graph error code of a refusal (None when accepted)."""
+    at: float = field(default=0.0, repr=False)
     """``time.monotonic()`` when the answer was sent."""
 
 
@@ -66,7 +87,7 @@ class SendApiStandIn:
         """Seconds every answer waits, as a slow Send API would."""
         self.received: list[Received] = []
         self.attempts: list[Attempt] = []
-        self._failures: list[int] = []
+        self._failures: list[tuple[int, int]] = []
         self._changed = threading.Condition()
 
     @property
@@ -90,10 +111,26 @@ class SendApiStandIn:
     def __repr__(self) -> str:
         return f"<Send API stand-in on {self.url}: {len(self.received)} received>"
 
-    def fail_next(self, *statuses: int) -> None:
-        """Answer the next requests with these error statuses, in turn."""
+    def fail_next(self, *failures: int | tuple[int, int]) -> None:
+        """Refuse the next valid requests, in turn, with these failures.
+
+        A failure is a status (500, 503, 429) or a ``(400, code)`` pair for
+        a Graph error code: 613 (rate limit) is transient, 100 is not.
+        """
+        parsed = []
+        for failure in failures:
+            status, key = (
+                failure
+                if isinstance(failure, tuple)
+                else (failure, failure)
+            )
+            if key not in FAILURES:
+                raise ValueError(
+                    f"fail_next knows {sorted(FAILURES)}, not {key!r}"
+                )
+            parsed.append((status, key))
         with self._changed:
-            self._failures.extend(statuses)
+            self._failures.extend(parsed)
 
     def reset(self) -> None:
         """Forget what arrived, stop failing, answer at once."""
@@ -106,62 +143,63 @@ class SendApiStandIn:
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """Wait until ``count`` messages arrived (or ``timeout`` s); return them all."""
         with self._changed:
-            self._changed.wait_for(lambda: len(self.received) >= count, timeout)
+            self._changed.wait_for(
+                lambda: len(self.received) >= count, timeout
+            )
             return list(self.received)
 
     def answer(
         self, path: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, Any]]:
         """The status and JSON a request gets (recorded when accepted)."""
-        status, reply = self._judge(path, headers, body)
+        status, reply, received = self._judge(path, headers, body)
         if self.delay:
             time.sleep(self.delay)
         with self._changed:
-            if status == 200 and self._failures:
-                failed = self._failures.pop(0)
-                status, reply = (
-                    failed,
-                    _error(failed, "(#2) Service temporarily unavailable", 2),
-                )
-            if status == 200:
-                self.received.append(reply.pop("_received"))
-            self.attempts.append(Attempt(status, time.monotonic()))
+            if received is not None and self._failures:
+                status, key = self._failures.pop(0)
+                code, message, transient = FAILURES[key]
+                reply, received = _error(message, code, transient), None
+            if received is not None:
+                self.received.append(received)
+                reply = {
+                    "recipient_id": received.recipient,
+                    "message_id": f"m_sent_{len(self.received)}",
+                }
+            refused = None if received else reply["error"]["code"]
+            self.attempts.append(Attempt(status, refused, time.monotonic()))
             self._changed.notify_all()
         return status, reply
 
     def _judge(
         self, path: str, headers: Any, body: bytes
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[int, dict[str, Any], Received | None]:
         url = urlsplit(path)
         if not _PATH.match(url.path):
-            return 404, _error(
-                404, f"Unknown path {url.path}: use /vNN.N/me/messages", 100
-            )
+            message = f"Unknown path {url.path}: use /vNN.N/me/messages"
+            return 404, _error(message, 803), None
         token = parse_qs(url.query).get("access_token", [""])[0]
+        via = "query"
         bearer = headers.get("Authorization", "")
         if bearer.startswith("Bearer "):
-            token = bearer.removeprefix("Bearer ")
+            token, via = bearer.removeprefix("Bearer "), "header"
         if token != self.page_token:
-            return 401, _error(401, "Invalid OAuth access token.", 190)
+            return 400, _error("Invalid OAuth access token.", 190), None
         try:
             data = json.loads(body)
         except ValueError:
-            return 400, _error(400, "(#100) the body must be JSON", 100)
+            return 400, _error("(#100) the body must be JSON", 100), None
         problem = _shape_problem(data)
         if problem:
-            return 400, _error(400, f"(#100) {problem}", 100)
-        mid = f"m_{len(self.attempts) + 1}"
+            return 400, _error(f"(#100) {problem}", 100), None
         received = Received(
             data["recipient"]["id"],
             data["message"]["text"],
             data["messaging_type"],
+            via,
             time.monotonic(),
         )
-        return 200, {
-            "recipient_id": received.recipient,
-            "message_id": mid,
-            "_received": received,
-        }
+        return 200, {}, received
 
 
 def _shape_problem(data: Any) -> str:
@@ -169,7 +207,9 @@ def _shape_problem(data: Any) -> str:
     if not isinstance(data, dict):
         return "the body must be a JSON object"
     recipient = data.get("recipient")
-    if not isinstance(recipient, dict) or not isinstance(recipient.get("id"), str):
+    if not isinstance(recipient, dict) or not isinstance(
+        recipient.get("id"), str
+    ):
         return "recipient.id is required (the person's page-scoped id, a string)"
     kind = data.get("messaging_type")
     if kind not in MESSAGING_TYPES:
@@ -179,17 +219,24 @@ def _shape_problem(data: Any) -> str:
     message = data.get("message")
     text = message.get("text") if isinstance(message, dict) else None
     if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT:
-        return f"message.text must be a string of 1 to {MAX_TEXT} characters"
+        return (
+            f"message.text must be a string of 1 to {MAX_TEXT} characters"
+        )
     return ""
 
 
-def _error(status: int, message: str, code: int) -> dict[str, Any]:
-    kind = "OAuthException" if status in (400, 401) else "GraphMethodException"
+def _error(
+    message: str, code: int, transient: bool = False
+) -> dict[str, Any]:
+    kind = (
+        "OAuthException" if code in (100, 190) else "GraphMethodException"
+    )
     return {
         "error": {
             "message": message,
             "type": kind,
             "code": code,
+            "is_transient": transient,
             "fbtrace_id": "local-stand-in",
         }
     }
@@ -202,14 +249,18 @@ def handler_for(state: SendApiStandIn) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            status, reply = state.answer(
-                self.path, self.headers, self.rfile.read(length)
-            )
+            length = self.headers.get("Content-Length", "0")
+            if not length.isdigit() or int(length) > MAX_BODY:
+                self.close_connection = True
+                message = f"(#100) Content-Length must be 0 to {MAX_BODY}"
+                self._send(400, _error(message, 100))
+                return
+            body = self.rfile.read(int(length))
+            status, reply = state.answer(self.path, self.headers, body)
             self._send(status, reply)
 
         def do_GET(self) -> None:
-            self._send(405, _error(405, "the Send API takes POST requests", 100))
+            self._send(405, _error("the Send API takes POST requests", 100))
 
         def _send(self, status: int, reply: dict[str, Any]) -> None:
             data = json.dumps(reply).encode()

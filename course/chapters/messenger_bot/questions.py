@@ -1,7 +1,7 @@
 """Exercises of chapter 05 (a Messenger bot), judged by what the answers do.
 
-- ``q1`` — ``make_app(verify_token)``: a Flask app whose ``GET /hooks/messenger``
-  answers the platform's verification request.
+- ``q1`` — ``make_app(verify_tokens)``: one Flask app that answers the platform's
+  verification request for several apps, each at ``GET /hooks/<name>`` with its own token.
 - ``q2`` — ``signature_ok(body, header, app_secrets)``: the ``X-Hub-Signature-256``
   check while an app secret is being replaced (the new one or the old one).
 - ``q3`` — ``command_reply(event)``: a command bot (``/reverse``, ``/upper``,
@@ -10,16 +10,21 @@
   and forget them afterwards.
 
 q1 runs the learner's app through Werkzeug's test client (any WSGI app passes);
-q4 drives a fake clock. The answers are in ``solutions/05-messenger-bot.ipynb``.
+q2 watches the calls of ``hmac.compare_digest``; q4 drives a fake clock. Every
+check stops an answer that runs longer than ``time_limit`` seconds. The answers
+are in ``solutions/05-messenger-bot.ipynb``.
 """
 
 from __future__ import annotations
 
+import copy
+import gc
 import hashlib
 import hmac
 import inspect
 import json
 import secrets
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,133 +36,198 @@ from course.checks import Question, bind
 from course.checks.expect import Incorrect, attempt, describe_error
 from course.errors import SetupProblem
 
-PATH = "/hooks/messenger"
+TIME_LIMIT = 15.0
+"""Seconds one check may run; these answers need far less than one."""
 
 
 def sha256_header(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return (
+        "sha256="
+        + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    )
 
 
 def sha1_header(body: bytes, secret: str) -> str:
-    return "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+    return (
+        "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+    )
 
 
 # --------------------------------------------------------------------------- q1
 
+SHOP = "shop-verify-7f3a"
+SUPPORT = "support-verify-91c2"
 
-class VerifyEndpoint(Question):
-    """``make_app(verify_token)``: answer the verification request on ``GET /hooks/messenger``."""
+
+class VerifyEndpoints(Question):
+    """``make_app(verify_tokens)``: verification for several apps, at ``GET /hooks/<name>``."""
 
     answer_names = ("make_app",)
+    time_limit = TIME_LIMIT
     hints = (
-        "The platform sends three query parameters: `hub.mode`, `hub.verify_token` and "
-        "`hub.challenge`. Only when the mode is `subscribe` and the token is yours does it "
-        "get the challenge back.",
-        "In a view, `request.args.get('hub.mode')` reads a parameter (None when it is "
-        "missing). Return `challenge, 200` when everything matches, and `'…', 403` otherwise. "
-        "Compare the tokens as bytes with `hmac.compare_digest`, so a token with accents "
-        "cannot make it raise.",
+        "A route with a variable part, `@app.get('/hooks/<name>')`, gives the view the name as "
+        "an argument. Look the name up in `verify_tokens`: an unknown name is a 404. Then answer "
+        "as the chapter's bot does: the challenge when the mode is `subscribe` and the token is "
+        "*that app's* token, a 403 otherwise.",
+        "`abort(404)` ends a view with a 404. `request.args.get('hub.mode')` reads a parameter "
+        "(None when it is missing). Compare tokens as bytes with `hmac.compare_digest(a.encode(), "
+        "b.encode())` (`==` would also pass here, but leaks timing). An empty or missing "
+        "challenge is a refusal too.",
         """The shape:
 
-            def make_app(verify_token):
+            def make_app(verify_tokens):
                 app = Flask(__name__)
 
-                @app.get("/hooks/messenger")
-                def verify():
+                @app.get("/hooks/<name>")
+                def verify(name):
+                    if name not in verify_tokens:
+                        abort(404)
                     args = request.args
-                    if <mode is subscribe> and <token matches> and <challenge not empty>:
+                    if <mode is subscribe> and <token matches verify_tokens[name]> and <challenge>:
                         return args["hub.challenge"], 200
                     return "verification failed", 403
 
                 return app""",
     )
 
-    TOKEN = "ninja-verify-42"
-
     def judge(self, make_app: Any) -> None:
-        app = self._app(make_app, self.TOKEN)
-        good = {"hub.mode": "subscribe", "hub.verify_token": self.TOKEN}
+        app = self._app(make_app, {"shop": SHOP, "support": SUPPORT})
+        right = {"hub.mode": "subscribe", "hub.verify_token": SHOP}
+        challenge = secrets.token_hex(8)
         self._expect_challenge(
-            app, {**good, "hub.challenge": "1158201444"}, "the right token"
+            app,
+            "shop",
+            {**right, "hub.challenge": challenge},
+            "the shop's own token",
         )
         self._expect_challenge(
             app,
-            {**good, "hub.challenge": "Xq_9-zz.41"},
+            "support",
+            {
+                "hub.mode": "subscribe",
+                "hub.verify_token": SUPPORT,
+                "hub.challenge": challenge,
+            },
+            "the support app's own token",
+        )
+        self._expect_challenge(
+            app,
+            "shop",
+            {**right, "hub.challenge": "Xq_9-zz.41~"},
             "a challenge with letters and punctuation (send it back exactly, as text)",
         )
+        status, _ = self._get(
+            app,
+            "billing",
+            {**right, "hub.challenge": "1"},
+            "an app name not in verify_tokens",
+        )
+        if status != 404:
+            raise Incorrect(
+                f"GET /hooks/billing: 'billing' is not in verify_tokens, so expected 404, got {status}"
+            )
         for query, what in [
             (
-                {**good, "hub.verify_token": "ninja-verify-4"},
-                "a token that is only the start of yours",
+                {**right, "hub.verify_token": SUPPORT},
+                "the shop asked with the support app's token",
             ),
             (
-                {**good, "hub.verify_token": self.TOKEN + "2"},
-                "a token that is yours plus one character",
+                {**right, "hub.verify_token": SHOP[:-1]},
+                "a token that is only the start of the shop's",
             ),
             (
-                {**good, "hub.verify_token": self.TOKEN.upper()},
-                "your token in capitals",
+                {**right, "hub.verify_token": SHOP + "0"},
+                "the shop's token plus one character",
             ),
             (
-                {**good, "hub.verify_token": "nïnja-vérify-42"},
+                {**right, "hub.verify_token": SHOP.upper()},
+                "the shop's token in capitals",
+            ),
+            (
+                {**right, "hub.verify_token": "shöp-vérify"},
                 "a wrong token with accented letters",
             ),
             (
-                {**good, "hub.mode": "unsubscribe"},
+                {**right, "hub.mode": "unsubscribe"},
                 'hub.mode "unsubscribe" with the right token',
             ),
         ]:
             self._expect_refused(
-                app, {**query, "hub.challenge": "777"}, what, exactly=403
+                app,
+                "shop",
+                {**query, "hub.challenge": "777"},
+                what,
+                exactly=403,
             )
         for query, what in [
             (
                 {"hub.mode": "subscribe", "hub.challenge": "777"},
                 "no hub.verify_token at all",
             ),
-            ({"hub.verify_token": self.TOKEN, "hub.challenge": "777"}, "no hub.mode"),
+            (
+                {"hub.verify_token": SHOP, "hub.challenge": "777"},
+                "no hub.mode",
+            ),
             ({"hub.challenge": "777"}, "only a hub.challenge"),
+            (right, "the right token but no hub.challenge"),
+            (
+                {**right, "hub.challenge": ""},
+                "the right token and an empty hub.challenge",
+            ),
         ]:
-            self._expect_refused(app, query, what)
-        other = self._app(make_app, "another-token")
+            self._expect_refused(app, "shop", query, what)
+        other = self._app(make_app, {"shop": "a-new-shop-token"})
         self._expect_challenge(
             other,
+            "shop",
             {
                 "hub.mode": "subscribe",
-                "hub.verify_token": "another-token",
+                "hub.verify_token": "a-new-shop-token",
                 "hub.challenge": "55",
             },
-            'an app made with make_app("another-token") (use the token you are given)',
+            'an app made with make_app({"shop": "a-new-shop-token"}) (each app uses its own tokens)',
+        )
+        self._expect_challenge(
+            app,
+            "shop",
+            {**right, "hub.challenge": "66"},
+            "the first app, asked again after a second one was made (keep each app's tokens "
+            "in the app, not in a global)",
         )
         self._expect_refused(
             other,
-            {
-                "hub.mode": "subscribe",
-                "hub.verify_token": self.TOKEN,
-                "hub.challenge": "55",
-            },
-            f'make_app("another-token") asked with the token {self.TOKEN!r}',
+            "shop",
+            {**right, "hub.challenge": "77"},
+            "the second app asked with the first app's shop token",
             exactly=403,
         )
 
-    def _app(self, make_app: Any, token: str) -> Any:
+    def _app(self, make_app: Any, tokens: dict[str, str]) -> Any:
         if not callable(make_app):
             raise Incorrect(
                 f"`make_app` should be a function that returns a Flask app, got {make_app!r}"
             )
-        app = attempt(f"make_app({token!r})", lambda: make_app(token))
-        if not callable(app):
+        app = attempt(
+            f"make_app({tokens!r})", lambda: make_app(dict(tokens))
+        )
+        if isinstance(app, type) or not callable(app):
             raise Incorrect(
-                f"make_app({token!r}) returned {app!r}; return the Flask app (app = Flask(__name__) … return app)"
+                f"make_app(...) returned {app!r}; return the app itself (app = Flask(__name__) … return app)"
             )
         return app
 
-    def _get(self, app: Any, query: dict[str, str], what: str) -> tuple[int, str]:
-        if isinstance(getattr(app, "config", None), dict):
-            # A Flask app: let an exception in the view reach the check, not a logged 500.
-            app.config["PROPAGATE_EXCEPTIONS"] = True
+    def _get(
+        self, app: Any, name: str, query: dict[str, str], what: str
+    ) -> tuple[int, str]:
+        config = getattr(app, "config", None)
+        flask_app = isinstance(config, dict)
+        if flask_app:
+            # Let an exception in the view reach the check, instead of a logged 500.
+            saved = config.get("PROPAGATE_EXCEPTIONS")
+            config["PROPAGATE_EXCEPTIONS"] = True
         try:
-            response = Client(app).get(PATH, query_string=query)
+            response = Client(app).get(f"/hooks/{name}", query_string=query)
+            return response.status_code, response.get_data(as_text=True)
         except (NotImplementedError, SetupProblem):
             raise
         except Exception as error:
@@ -168,16 +238,21 @@ class VerifyEndpoint(Question):
             )
             raise Incorrect(
                 f"{what}: your app raised {describe_error(error)}, which the platform would get as a "
-                f"500; every request needs an answer (200 or 403){advice}"
+                f"500; every request needs an answer (200, 403 or 404){advice}"
             ) from None
-        return response.status_code, response.get_data(as_text=True)
+        finally:
+            if flask_app:
+                config["PROPAGATE_EXCEPTIONS"] = saved
 
-    def _expect_challenge(self, app: Any, query: dict[str, str], what: str) -> None:
-        status, body = self._get(app, query, what)
+    def _expect_challenge(
+        self, app: Any, name: str, query: dict[str, str], what: str
+    ) -> None:
+        status, body = self._get(app, name, query, what)
         challenge = query["hub.challenge"]
         if status == 404:
             raise Incorrect(
-                f"GET {PATH} answered 404: register the view on exactly that path, for GET"
+                f"{what}: GET /hooks/{name} answered 404 — register the view for GET on /hooks/<name>, "
+                "and answer every name in verify_tokens"
             )
         if status != 200 or body != challenge:
             raise Incorrect(
@@ -186,29 +261,33 @@ class VerifyEndpoint(Question):
             )
 
     def _expect_refused(
-        self, app: Any, query: dict[str, str], what: str, exactly: int | None = None
+        self,
+        app: Any,
+        name: str,
+        query: dict[str, str],
+        what: str,
+        exactly: int | None = None,
     ) -> None:
-        status, body = self._get(app, query, what)
-        challenge = query.get("hub.challenge", "")
-        if status == 200 or challenge in body:
+        status, body = self._get(app, name, query, what)
+        if 200 <= status < 300:
             raise Incorrect(
-                f"{what}: your app answered status {status} with the challenge — it must refuse "
-                "(403), or anyone could subscribe your server to the events of their own app"
-            )
-        if status >= 500:
-            raise Incorrect(
-                f"{what}: your app crashed (status {status}); refuse with 403 instead"
+                f"{what}: your app answered {status} (body {body[:60]!r}); it must refuse with 403, "
+                "or anyone could subscribe your server to the events of their own app"
             )
         if exactly is not None and status != exactly:
-            raise Incorrect(f"{what}: expected status {exactly}, got {status}")
-        if not 400 <= status < 500:
-            raise Incorrect(f"{what}: expected a refusal (403), got status {status}")
+            raise Incorrect(
+                f"{what}: expected status {exactly}, got {status}"
+            )
+        if status not in (400, 403):
+            raise Incorrect(
+                f"{what}: expected a refusal, 403 (or 400 for a missing parameter), got {status}"
+            )
 
 
 # --------------------------------------------------------------------------- q2
 
-# A body as the platform writes it: spaces, escaped slashes and escaped non-ASCII characters,
-# none of which json.dumps(json.loads(body)) writes back the same way.
+# A body as the platform writes it: escaped slashes and non-ASCII characters and its own
+# spacing, none of which json.dumps(json.loads(body)) writes back the same way.
 SIGNED_BODY = (
     b'{"object":"page","entry":[{"id":"1000200030004","messaging":[{"sender":{"id":"7001002003"},'
     b'"message":{"mid":"m_1","text":"caf\\u00e9 \\ud83d\\ude00 https:\\/\\/polyglot.ninja\\/",'
@@ -216,31 +295,76 @@ SIGNED_BODY = (
 )
 NEW_SECRET = "6f1d2a9c-new"
 OLD_SECRET = "0b7e44d1-old"
+_COMPARE = hmac.compare_digest
+"""The real ``hmac.compare_digest`` (the same object as ``secrets.compare_digest``)."""
+
+
+def _namespaces(answer: Any) -> list[dict[str, Any]]:
+    """The global namespaces the answer reads names from.
+
+    Those of a function, of a ``functools.partial``'s function, or of a
+    callable object's ``__call__`` method.
+    """
+    call_method = None
+    if not inspect.isroutine(answer):
+        call_method = type(answer).__dict__.get("__call__")
+    found: list[dict[str, Any]] = []
+    for candidate in (answer, getattr(answer, "func", None), call_method):
+        if not callable(candidate):
+            continue
+        namespace = getattr(inspect.unwrap(candidate), "__globals__", None)
+        if isinstance(namespace, dict) and all(
+            namespace is not seen for seen in found
+        ):
+            found.append(namespace)
+    return found
 
 
 @contextmanager
-def counting_compare_digest(answer: Any) -> Iterator[list[int]]:
-    """Count calls of ``hmac.compare_digest`` (however the answer reached it) while the block runs."""
-    real = hmac.compare_digest
-    calls = [0]
+def recording_compare_digest(
+    answer: Any,
+) -> Iterator[tuple[list[tuple[Any, Any]], bool]]:
+    """Record the arguments of every ``compare_digest`` call while the block runs.
 
-    def counted(a: Any, b: Any) -> bool:
-        calls[0] += 1
-        return real(a, b)
+    Yields the list of calls, and whether the answer's own names could be
+    watched (False for a callable whose globals cannot be found).
+    """
+    calls: list[tuple[Any, Any]] = []
 
-    namespace = getattr(answer, "__globals__", {})
-    names = [name for name, value in namespace.items() if value is real]
-    for name in names:
-        namespace[name] = counted
-    hmac.compare_digest = counted  # type: ignore[assignment]
-    secrets.compare_digest = counted  # type: ignore[assignment]
+    def recorded(a: Any, b: Any) -> bool:
+        calls.append((a, b))
+        return _COMPARE(a, b)
+
+    patched = []
+    namespaces = _namespaces(answer)
+    for namespace in namespaces:
+        for name, value in list(namespace.items()):
+            if value is _COMPARE:
+                namespace[name] = recorded
+                patched.append((namespace, name))
+    hmac.compare_digest = recorded  # type: ignore[assignment]
+    secrets.compare_digest = recorded  # type: ignore[assignment]
     try:
-        yield calls
+        yield calls, bool(namespaces)
     finally:
-        hmac.compare_digest = real
-        secrets.compare_digest = real
-        for name in names:
-            namespace[name] = real
+        hmac.compare_digest = _COMPARE
+        secrets.compare_digest = _COMPARE
+        for namespace, name in patched:
+            namespace[name] = _COMPARE
+
+
+def compared(calls: list[tuple[Any, Any]], digest_hex: str) -> bool:
+    """Did one of the ``calls`` compare something holding ``digest_hex`` (as text, hex bytes or raw bytes)?"""
+    raw = bytes.fromhex(digest_hex)
+    for pair in calls:
+        for value in pair:
+            if isinstance(value, str) and digest_hex in value.lower():
+                return True
+            if isinstance(value, bytes | bytearray | memoryview):
+                data = bytes(value)
+                if digest_hex.encode() in data.lower() or raw in data:
+                    return True
+    return False
 
 
 def source_mentions(answer: Any, word: str) -> bool:
@@ -261,15 +385,28 @@ def source_mentions(answer: Any, word: str) -> bool:
         namespace = getattr(function, "__globals__", {})
         for name in code.co_names if code else ():
             helper = namespace.get(name)
-            if inspect.isfunction(helper) and helper.__globals__ is namespace:
+            if (
+                inspect.isfunction(helper)
+                and helper.__globals__ is namespace
+            ):
                 pending.append(helper)
     return False
+
+
+TIMING_LEAK = (
+    "it compares signatures with == (or another ordinary comparison). Such a comparison stops "
+    "at the first character that differs, so its time tells an attacker how much of a forged "
+    "signature is right, and they can guess it character by character. Compare the whole "
+    "header (or the whole digest) with hmac.compare_digest, which takes the same time whatever "
+    "the difference"
+)
 
 
 class SignatureCheck(Question):
     """``signature_ok(body, header, app_secrets)``: a valid ``X-Hub-Signature-256`` from any listed secret."""
 
     answer_names = ("signature_ok",)
+    time_limit = TIME_LIMIT
     hints = (
         "The header is `sha256=` followed by the hex HMAC-SHA256 of the body's raw bytes, keyed "
         "with the app secret. Compute what the header should be for each secret in the list, and "
@@ -295,71 +432,128 @@ class SignatureCheck(Question):
             raise Incorrect(
                 f"`signature_ok` should be a function, got {signature_ok!r}"
             )
-        both = [NEW_SECRET, OLD_SECRET]
-        with counting_compare_digest(signature_ok) as compared:
-            self._expect(
-                signature_ok,
-                SIGNED_BODY,
-                sha256_header(SIGNED_BODY, NEW_SECRET),
-                both,
-                True,
-                "a body signed with the new secret",
+        if hmac.compare_digest is not _COMPARE:
+            raise Incorrect(
+                "hmac.compare_digest has been replaced in this kernel (by a cell of the notebook?). "
+                "Restart the kernel, run the cells again, and leave the library's function alone"
             )
-            self._expect(
-                signature_ok,
-                SIGNED_BODY,
-                sha256_header(SIGNED_BODY, OLD_SECRET),
-                both,
-                True,
-                "a body signed with the old secret, which is still accepted",
+        both, three = [NEW_SECRET, OLD_SECRET], ["k-1", "k-2", "k-3"]
+        with recording_compare_digest(signature_ok) as (calls, watched):
+            for body, secret, secrets_given, what in [
+                (
+                    SIGNED_BODY,
+                    NEW_SECRET,
+                    both,
+                    "a body signed with the new secret",
+                ),
+                (
+                    SIGNED_BODY,
+                    OLD_SECRET,
+                    both,
+                    "a body signed with the old secret, which is still accepted",
+                ),
+                (
+                    b"{}",
+                    NEW_SECRET,
+                    [NEW_SECRET],
+                    "the body {} with a single secret in the list",
+                ),
+                (
+                    b'{"a": 1}',
+                    "k-2",
+                    three,
+                    "a list of three secrets, signed with the middle one",
+                ),
+            ]:
+                calls.clear()
+                header = sha256_header(body, secret)
+                self._expect(
+                    signature_ok, body, header, secrets_given, True, what
+                )
+                digest = header.removeprefix("sha256=")
+                if watched and not compared(calls, digest):
+                    raise Incorrect(
+                        f"{what}: your function gives the right answer, but {TIMING_LEAK}."
+                    )
+        if not watched and not source_mentions(
+            signature_ok, "compare_digest"
+        ):
+            raise Incorrect(
+                f"your function gives the right answers, but {TIMING_LEAK}."
             )
-            self._expect(
-                signature_ok,
-                b"{}",
-                sha256_header(b"{}", NEW_SECRET),
-                [NEW_SECRET],
-                True,
-                "the body {} with a single secret in the list",
-            )
-        for body, header, what in [
+        valid = sha256_header(SIGNED_BODY, NEW_SECRET)
+        for body, header, secrets_given, what in [
             (
                 SIGNED_BODY,
                 sha256_header(SIGNED_BODY + b" ", NEW_SECRET),
+                both,
                 "a signature of another body",
             ),
             (
                 SIGNED_BODY,
                 sha256_header(SIGNED_BODY, "a-third-secret"),
+                both,
                 "a body signed with a secret not in the list",
             ),
             (
                 SIGNED_BODY,
+                sha256_header(SIGNED_BODY, OLD_SECRET),
+                [NEW_SECRET],
+                "a body signed with the old secret after it was removed from the list (stop accepting it)",
+            ),
+            (
+                SIGNED_BODY,
                 sha1_header(SIGNED_BODY, NEW_SECRET),
+                both,
                 "a SHA1 signature (sha1=…, the old X-Hub-Signature scheme), which is too weak to trust",
             ),
             (
                 SIGNED_BODY,
-                sha256_header(SIGNED_BODY, NEW_SECRET)[:40],
+                valid.removeprefix("sha256="),
+                both,
+                "the right digest without the 'sha256=' in front",
+            ),
+            (
+                SIGNED_BODY,
+                "sha1=" + valid.removeprefix("sha256="),
+                both,
+                "the right digest labelled 'sha1='",
+            ),
+            (
+                SIGNED_BODY,
+                valid[:40],
+                both,
                 "the first half of the right signature",
             ),
-            (SIGNED_BODY, "sha256=", "the header 'sha256=' with no digest"),
-            (SIGNED_BODY, None, "no header at all (None)"),
-            (SIGNED_BODY, "", "an empty header"),
-            (SIGNED_BODY, "sha256=çà" + "0" * 62, "a header with non-ASCII characters"),
+            (
+                SIGNED_BODY,
+                valid + "00",
+                both,
+                "the right signature with two more characters",
+            ),
+            (
+                SIGNED_BODY,
+                "sha256=",
+                both,
+                "the header 'sha256=' with no digest",
+            ),
+            (SIGNED_BODY, None, both, "no header at all (None)"),
+            (SIGNED_BODY, "", both, "an empty header"),
+            (
+                SIGNED_BODY,
+                "sha256=çà" + "0" * 62,
+                both,
+                "a header with non-ASCII characters",
+            ),
             (
                 b"\xff\xfe not UTF-8 {",
                 "sha256=" + "0" * 64,
+                both,
                 "a body that is not UTF-8 with a forged signature",
             ),
         ]:
-            self._expect(signature_ok, body, header, both, False, what)
-        if compared[0] == 0 and not source_mentions(signature_ok, "compare_digest"):
-            raise Incorrect(
-                "your function gives the right answers, but it compares signatures with == (or "
-                "another ordinary comparison). Such a comparison stops at the first character "
-                "that differs, so its time tells an attacker how much of a forged signature is "
-                "right, and they can guess it character by character. Use hmac.compare_digest, "
-                "which takes the same time whatever the difference."
+            self._expect(
+                signature_ok, body, header, secrets_given, False, what
             )
 
     def _expect(
@@ -393,12 +587,16 @@ class SignatureCheck(Question):
         )
 
     @staticmethod
-    def _why_rejected(answer: Any, body: bytes, app_secrets: list[str]) -> str:
+    def _why_rejected(
+        answer: Any, body: bytes, app_secrets: list[str]
+    ) -> str:
         """Guess why a correct signature was refused, by trying the usual mistakes' headers."""
         secret = app_secrets[0]
         guesses = [
             (
-                sha256_header(json.dumps(json.loads(body)).encode(), secret),
+                sha256_header(
+                    json.dumps(json.loads(body)).encode(), secret
+                ),
                 "It accepts a signature of json.dumps(json.loads(body)) instead: sign the raw bytes "
                 "you received, because re-serialised JSON differs from what the platform signed "
                 "(spaces, \\/ and \\u escapes).",
@@ -431,6 +629,7 @@ class CommandBot(Question):
     """``command_reply(event)``: answer commands in people's text messages, nothing else."""
 
     answer_names = ("command_reply",)
+    time_limit = TIME_LIMIT
     hints = (
         "First decide whether the event is a text message from a person: it has a `message` with "
         "a `text`, and the message is not an echo (`is_echo`). Everything else gets None. Then "
@@ -445,14 +644,11 @@ class CommandBot(Question):
                 message = event.get("message")
                 if <not a dict, or an echo, or no text>:
                     return None
-                command, _, rest = message["text"].strip().partition(" ")
-                rest = rest.strip()
-                if command == "/help": return HELP
-                if command in ("/reverse", "/upper"):
-                    if not rest: return f"Send some text after {command}."
-                    return rest[::-1] if command == "/reverse" else rest.upper()
-                if command.startswith("/"): return f"I don't know {command}. Try /help."
-                return "Send a command. Try /help." """,
+                command, _, rest = <the text, split at the first space>
+                if command == "/help": ...
+                if command in <the two text commands>: ...
+                if command.startswith("/"): ...
+                return <a pointer to /help>""",
     )
 
     def judge(self, command_reply: Any) -> None:
@@ -460,34 +656,45 @@ class CommandBot(Question):
             raise Incorrect(
                 f"`command_reply` should be a function, got {command_reply!r}"
             )
+        people = iter(["7001002003", "42", "1234567890123", "9"] * 10)
 
         def reply(event: dict, what: str) -> Any:
             return attempt(
                 f"command_reply(<{what}>)",
-                lambda: command_reply(event),
+                lambda: command_reply(copy.deepcopy(event)),
                 "not every event has a message, and not every message has text",
             )
 
         for words, expected in [
             ("/reverse hello world", "dlrow olleh"),
+            ("/reverse Hello World", "dlroW olleH"),
             ("/upper shout this", "SHOUT THIS"),
+            ("/reverse café ñandú", "údnañ éfac"),
             ("/reverse   padded  ", "deddap"),
             ("/upper two  spaces inside", "TWO  SPACES INSIDE"),
             ("/upper line one\nline two", "LINE ONE\nLINE TWO"),
         ]:
-            got = reply(events.text(words), f"text {words!r}")
-            if not isinstance(got, str) or got.strip() != expected:
+            got = reply(
+                events.text(words, sender=next(people)), f"text {words!r}"
+            )
+            if got != expected:
                 raise Incorrect(
                     f"the text {words!r} should get the reply {expected!r} (the text after the command, "
                     f"without the spaces around it), got {got!r}"
                 )
-        help_text = reply(events.text("/help"), "text '/help'")
+        help_text = reply(
+            events.text("/help", sender=next(people)), "text '/help'"
+        )
+        if not isinstance(help_text, str):
+            raise Incorrect(
+                f"/help should get a text (a str) that lists the commands, got {help_text!r}"
+            )
         missing = [
             name
             for name in ("/reverse", "/upper", "/help")
-            if name not in str(help_text)
+            if name not in help_text
         ]
-        if not isinstance(help_text, str) or missing:
+        if missing:
             raise Incorrect(
                 f"/help should list every command; {', '.join(missing)} missing from {help_text!r}"
             )
@@ -523,8 +730,12 @@ class CommandBot(Question):
                 "a command in the middle of the text is not a command: point to /help",
             ),
         ]:
-            got = reply(events.text(words), f"text {words!r}")
-            if not isinstance(got, str) or not all(word in got for word in must):
+            got = reply(
+                events.text(words, sender=next(people)), f"text {words!r}"
+            )
+            if not isinstance(got, str) or not all(
+                word in got for word in must
+            ):
                 raise Incorrect(f"the text {words!r}: {what}; got {got!r}")
         for event, what in [
             (
@@ -565,10 +776,47 @@ class FakeClock:
         return self.now
 
 
+EXPIRED = "m_expired_"
+"""The prefix of the ids the memory test expects to be forgotten."""
+
+
+def reachable_strings(root: Any, prefix: str, limit: int = 200_000) -> int:
+    """How many distinct ``prefix…`` strings can be reached from ``root`` through its references."""
+    found: set[int] = set()
+    seen: set[int] = set()
+    pending = [root]
+    skip = (
+        type,
+        types.ModuleType,
+        types.FunctionType,
+        types.BuiltinFunctionType,
+        types.MethodType,
+        FakeClock,
+    )
+    while pending and len(seen) < limit:
+        item = pending.pop()
+        if id(item) in seen or (
+            isinstance(item, skip) and item is not root
+        ):
+            continue
+        seen.add(id(item))
+        if isinstance(item, str):
+            if item.startswith(prefix):
+                found.add(id(item))
+            continue
+        if isinstance(
+            item, dict
+        ):  # the collector skips keys of all-str dicts
+            pending.extend(item.keys())
+        pending.extend(gc.get_referents(item))
+    return len(found)
+
+
 class Dedupe(Question):
     """``Deduplicator(ttl, clock)``: ``is_new(event)`` is False for an id seen less than ``ttl`` s ago."""
 
     answer_names = ("Deduplicator",)
+    time_limit = TIME_LIMIT
     hints = (
         "Only `message.mid` and `postback.mid` identify an event; events without one are always "
         "new. Remember when each id was first seen, and compare with `clock()`.",
@@ -579,7 +827,7 @@ class Dedupe(Question):
         """The shape:
 
             class Deduplicator:
-                def __init__(self, ttl=24 * 3600, clock=time.monotonic):
+                def __init__(self, ttl=36 * 3600, clock=time.monotonic):
                     self.ttl, self.clock, self.seen = ttl, clock, OrderedDict()
 
                 def __len__(self):
@@ -587,7 +835,7 @@ class Dedupe(Question):
 
                 def is_new(self, event):
                     now = self.clock()
-                    <pop expired ids from the front>
+                    <pop ids seen ttl seconds ago or earlier from the front>
                     key = <message.mid or postback.mid, else None>
                     if key is None: return True
                     if key in self.seen: return False
@@ -597,7 +845,9 @@ class Dedupe(Question):
 
     def judge(self, Deduplicator: Any) -> None:
         if not callable(Deduplicator):
-            raise Incorrect(f"`Deduplicator` should be a class, got {Deduplicator!r}")
+            raise Incorrect(
+                f"`Deduplicator` should be a class, got {Deduplicator!r}"
+            )
         clock = FakeClock()
         dedup = attempt(
             "Deduplicator(ttl=60, clock=clock)",
@@ -608,7 +858,7 @@ class Dedupe(Question):
         self._expect(is_new, first, True, "a first message")
         self._expect(
             is_new,
-            json.loads(json.dumps(first)),
+            first,
             False,
             "the same message again (a retry: a new dict with the same mid)",
         )
@@ -627,7 +877,10 @@ class Dedupe(Question):
         button = events.postback("Get Started", "GET_STARTED", mid="m_p")
         self._expect(is_new, button, True, "a postback")
         self._expect(
-            is_new, dict(button), False, "the same postback again (same postback.mid)"
+            is_new,
+            button,
+            False,
+            "the same postback again (same postback.mid)",
         )
         for event, what in [
             (events.delivery("m_a"), "a delivery receipt"),
@@ -641,17 +894,20 @@ class Dedupe(Question):
                 events.reaction("m_a"),
                 "a reaction to message m_a (it carries m_a's id, but it is not m_a)",
             ),
-            (events.reaction("m_a", action="unreact"), "taking that reaction back"),
+            (
+                events.reaction("m_a", action="unreact"),
+                "taking that reaction back",
+            ),
         ]:
             self._expect(is_new, event, True, what)
         clock.now += 30
         self._expect(
             is_new,
-            json.loads(json.dumps(first)),
+            first,
             False,
             "the first message, retried 30 s later (ttl is 60 s)",
         )
-        clock.now += 31  # m_a, m_b, m_c and m_p are now 61 s old
+        clock.now += 31  # m_b, m_c and m_p are now 61 s old
         self._expect(
             is_new,
             events.text("hi", mid="m_b"),
@@ -672,7 +928,9 @@ class Dedupe(Question):
             "a new message, 100 s after the first",
         )
         remembered = attempt(
-            "len(dedup)", lambda: len(dedup), "len() says how many ids it remembers"
+            "len(dedup)",
+            lambda: len(dedup),
+            "len() says how many ids it remembers",
         )
         if remembered != 2:
             raise Incorrect(
@@ -680,8 +938,18 @@ class Dedupe(Question):
                 f"are recent enough to remember, so len(dedup) should be 2; got {remembered} — drop "
                 "expired ids as events arrive, or memory grows without end"
             )
+        self._boundary_and_independence(Deduplicator, clock, is_new)
+        self._memory(Deduplicator)
+
+    def _boundary_and_independence(
+        self,
+        Deduplicator: Any,
+        clock: FakeClock,
+        is_new: Callable[[dict], Any],
+    ) -> None:
         other = attempt(
-            "Deduplicator(ttl=5, clock=clock)", lambda: Deduplicator(ttl=5, clock=clock)
+            "Deduplicator(ttl=5, clock=clock)",
+            lambda: Deduplicator(ttl=5, clock=clock),
         )
         is_new_other = self._is_new(other)
         self._expect(
@@ -690,21 +958,44 @@ class Dedupe(Question):
             True,
             "a message to a second Deduplicator",
         )
-        clock.now += 6
-        self._expect(
-            is_new_other,
-            events.text("x", mid="m_z"),
-            True,
-            "its retry 6 s later, with ttl=5 (use the ttl you are given)",
-        )
         self._expect(
             is_new,
             events.text("x", mid="m_z"),
             True,
             "m_z given to the first Deduplicator (each one remembers its own ids)",
         )
+        clock.now += 4.5
+        self._expect(
+            is_new_other,
+            events.text("x", mid="m_z"),
+            False,
+            "m_z again to the second Deduplicator, 4.5 s later (ttl=5)",
+        )
+        clock.now += 0.5
+        self._expect(
+            is_new_other,
+            events.text("x", mid="m_y0"),
+            True,
+            "another message to the second Deduplicator",
+        )
+        self._expect(
+            is_new_other,
+            events.text("x", mid="m_y0"),
+            False,
+            "its retry, right away",
+        )
+        clock.now += 5
+        self._expect(
+            is_new_other,
+            events.text("x", mid="m_y0"),
+            True,
+            "that retry again exactly 5 s after the id was first seen, with ttl=5 "
+            "(seen *less than* ttl seconds ago is a duplicate; exactly ttl is not)",
+        )
         default = attempt(
-            "Deduplicator()", lambda: Deduplicator(), "ttl and clock need defaults"
+            "Deduplicator()",
+            lambda: Deduplicator(),
+            "ttl and clock need defaults",
         )
         is_new_default = self._is_new(default)
         self._expect(
@@ -720,6 +1011,36 @@ class Dedupe(Question):
             "its retry, right away, to Deduplicator()",
         )
 
+    def _memory(self, Deduplicator: Any) -> None:
+        """After 2000 ids have expired and one more event came, none of them may still be held."""
+        clock = FakeClock()
+        dedup = attempt(
+            "Deduplicator(ttl=10, clock=clock)",
+            lambda: Deduplicator(ttl=10, clock=clock),
+        )
+        is_new = self._is_new(dedup)
+        for n in range(2000):
+            self._expect(
+                is_new,
+                events.text("x", mid=f"{EXPIRED}{n}"),
+                True,
+                f"message {n} of 2000 distinct ones",
+            )
+        clock.now += 11
+        self._expect(
+            is_new,
+            events.text("x", mid="m_after"),
+            True,
+            "a message 11 s after 2000 others (ttl=10)",
+        )
+        held = reachable_strings(dedup, EXPIRED)
+        if held:
+            raise Incorrect(
+                f"2000 ids expired (ttl=10, 11 s later) and another event came, yet the Deduplicator "
+                f"still holds {held} of them — delete expired ids, or memory grows without end "
+                "(whatever len() says)"
+            )
+
     @staticmethod
     def _is_new(dedup: Any) -> Callable[[dict], Any]:
         method = getattr(dedup, "is_new", None)
@@ -731,13 +1052,22 @@ class Dedupe(Question):
 
     @staticmethod
     def _expect(
-        is_new: Callable[[dict], Any], event: dict, expected: bool, what: str
+        is_new: Callable[[dict], Any],
+        event: dict,
+        expected: bool,
+        what: str,
     ) -> None:
-        got = attempt(f"is_new(<{what}>)", lambda: is_new(event))
+        got = attempt(
+            f"is_new(<{what}>)", lambda: is_new(copy.deepcopy(event))
+        )
         if bool(got) is not expected:
-            raise Incorrect(f"{what}: is_new should return {expected}, got {got!r}")
+            raise Incorrect(
+                f"{what}: is_new should return {expected}, got {got!r}"
+            )
 
 
 QUESTIONS = bind(
-    CHAPTER, [VerifyEndpoint, SignatureCheck, CommandBot, Dedupe], globals()
+    CHAPTER,
+    [VerifyEndpoints, SignatureCheck, CommandBot, Dedupe],
+    globals(),
 )

@@ -67,6 +67,11 @@ def test_settings_come_from_the_environment_with_defaults() -> None:
     assert local.send_url == "http://127.0.0.1:9/v26.0/me/messages"
 
 
+def test_settings_never_show_their_secrets() -> None:
+    settings = bot.Settings("the-verify-token", "the-app-secret", "the-page-token")
+    assert "the-" not in repr(settings) and "the-" not in str(settings)
+
+
 def test_a_missing_setting_is_named() -> None:
     with pytest.raises(bot.MissingSetting) as error:
         bot.Settings.from_env({"MESSENGER_VERIFY_TOKEN": "v", "MESSENGER_APP_SECRET": ""})
@@ -94,6 +99,7 @@ def test_verification_answers_the_challenge_as_plain_text(client: FlaskClient) -
         "/webhook", query_string={"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "<b>42</b>"}
     )
     assert (answer.status_code, answer.text, answer.mimetype) == (200, "<b>42</b>", "text/plain")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.parametrize(
@@ -130,6 +136,7 @@ def test_a_signed_text_gets_its_reply(client: FlaskClient, graph: SendApiStandIn
         ({bot.SIGNATURE_HEADER: "sha256=" + "0" * 64}, "missing or wrong"),
         ({bot.SIGNATURE_HEADER: "sha256=é"}, "missing or wrong"),
         ({"X-Hub-Signature": "sha1=0123"}, "SHA1"),
+        ({"X-Hub-Signature": "sha1=0123", bot.SIGNATURE_HEADER: "sha256=00"}, "missing or wrong"),
     ],
 )
 def test_unsigned_or_forged_requests_are_a_403(
@@ -203,7 +210,7 @@ def test_each_event_kind_gets_its_documented_reply(client: FlaskClient, graph: S
         bot.GREETING,
         "You pressed “Menu”.",
         "You picked “Blue”.",
-        "Thanks! I can only read text, so please type something.",
+        "Thanks! I can only read text, though.",
     ]
 
 
@@ -279,10 +286,47 @@ def test_a_failing_send_api_is_retried_until_it_works(
     assert texts(graph) == ["hello"]
 
 
-def test_a_4xx_is_not_retried(settings: bot.Settings, graph: SendApiStandIn, fast_retries: None) -> None:
-    graph.fail_next(400)
+def test_a_rate_limit_reported_as_a_400_is_retried(
+    settings: bot.Settings, graph: SendApiStandIn, fast_retries: None
+) -> None:
+    graph.fail_next((400, 613))
+    assert bot.SendApi(settings).send("42", "hello") is True
+    assert [(a.status, a.code) for a in graph.attempts] == [(400, 613), (200, None)]
+
+
+def test_a_4xx_that_is_not_transient_is_not_retried(
+    settings: bot.Settings, graph: SendApiStandIn, fast_retries: None
+) -> None:
+    graph.fail_next((400, 100))
     assert bot.SendApi(settings).send("42", "hello") is False
     assert [a.status for a in graph.attempts] == [400]
+
+
+def test_a_read_timeout_is_not_retried_because_the_reply_may_have_arrived(
+    settings: bot.Settings, graph: SendApiStandIn, fast_retries: None
+) -> None:
+    graph.delay = 0.6
+    assert bot.SendApi(settings, timeout=0.2).send("42", "only once") is False
+    graph.wait_for(1, timeout=2)
+    time.sleep(0.3)
+    assert texts(graph) == ["only once"]  # it did arrive, once
+
+
+def test_worth_retrying_reads_graph_errors() -> None:
+    import requests
+
+    def answer(status: int, body: bytes) -> requests.Response:
+        response = requests.Response()
+        response.status_code, response._content = status, body
+        return response
+
+    assert bot.worth_retrying(answer(503, b""))
+    assert bot.worth_retrying(answer(400, b'{"error": {"code": 1200}}'))
+    assert bot.worth_retrying(answer(400, b'{"error": {"code": 99, "is_transient": true}}'))
+    assert not bot.worth_retrying(answer(400, b'{"error": {"code": 100, "is_transient": false}}'))
+    assert not bot.worth_retrying(answer(400, b"[1]"))
+    assert not bot.worth_retrying(answer(400, b"not json"))
+    assert not bot.worth_retrying(answer(403, b'{"error": "nope"}'))
 
 
 def test_it_gives_up_after_five_tries_without_logging_the_token(
@@ -310,6 +354,27 @@ def test_the_queue_keeps_each_persons_replies_in_order(settings: bot.Settings, g
     received = graph.wait_for(18, timeout=10)
     for person in ("1", "2", "3"):
         assert [m.text for m in received if m.recipient == person] == [f"{person}:{n}" for n in range(6)]
+
+
+def test_a_full_reply_queue_asks_the_platform_to_send_again(
+    graph: SendApiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Is a batch refused with 503 when the queue is full, and answered when it comes back?"""
+    graph.reset()
+    graph.delay = 0.5
+    monkeypatch.setattr(bot, "QUEUE_LIMIT", 1)
+    settings = bot.Settings(VERIFY, SECRET, PAGE, graph_url=graph.url, reply_mode="queue", workers=1)
+    client = bot.create_app(settings).test_client()
+    assert post(client, events.batch(events.text("one"))).status_code == 200  # the worker takes it
+    time.sleep(0.1)
+    assert post(client, events.batch(events.text("two"))).status_code == 200  # waits in the queue
+    third = events.batch(events.text("three"))
+    answer = post(client, third)
+    assert answer.status_code == 503 and "try again later" in answer.text
+    graph.wait_for(2, timeout=5)
+    assert post(client, third).status_code == 200  # the platform's retry is not taken for a repeat
+    assert [m.text for m in graph.wait_for(3, timeout=5)] == ["eno", "owt", "eerht"]
+    graph.delay = 0.0
 
 
 # --- the real server ---------------------------------------------------------------------------------------

@@ -53,12 +53,14 @@ def test_a_text_reply_is_accepted_and_recorded(graph: SendApiStandIn) -> None:
 def test_the_token_may_come_as_a_query_parameter_and_a_page_id_may_replace_me(graph: SendApiStandIn) -> None:
     answer = post(graph, reply(), path=f"/v24.0/1000200030004/messages?access_token={TOKEN}", token=None)
     assert answer.status_code == 200
+    post(graph, reply())
+    assert [message.via for message in graph.received] == ["query", "header"]
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token"])
-def test_a_missing_or_wrong_token_is_a_401_graph_error(graph: SendApiStandIn, token: str | None) -> None:
+def test_a_missing_or_wrong_token_is_a_400_with_code_190(graph: SendApiStandIn, token: str | None) -> None:
     answer = post(graph, reply(), token=token)
-    assert answer.status_code == 401
+    assert answer.status_code == 400
     assert answer.json()["error"]["code"] == 190
     assert graph.received == []
 
@@ -96,10 +98,39 @@ def test_other_paths_and_methods_are_refused(graph: SendApiStandIn) -> None:
 
 
 def test_failures_come_in_order_then_it_works(graph: SendApiStandIn) -> None:
-    graph.fail_next(500, 429)
-    assert [post(graph, reply()).status_code for _ in range(3)] == [500, 429, 200]
-    assert [attempt.status for attempt in graph.attempts] == [500, 429, 200]
+    graph.fail_next(500, 429, (400, 613), (400, 100))
+    answers = [post(graph, reply()) for _ in range(5)]
+    assert [answer.status_code for answer in answers] == [500, 429, 400, 400, 200]
+    assert [answer.json()["error"]["is_transient"] for answer in answers[:4]] == [True, True, True, False]
+    assert [(attempt.status, attempt.code) for attempt in graph.attempts] == [
+        (500, 2),
+        (429, 4),
+        (400, 613),
+        (400, 100),
+        (200, None),
+    ]
     assert len(graph.received) == 1
+
+
+def test_a_failure_it_cannot_produce_is_refused(graph: SendApiStandIn) -> None:
+    with pytest.raises(ValueError, match="not 418"):
+        graph.fail_next(418)
+
+
+def test_failures_wait_for_a_valid_request(graph: SendApiStandIn) -> None:
+    graph.fail_next(500)
+    assert post(graph, reply(), token="wrong").status_code == 400  # refused for its own reason first
+    assert post(graph, reply()).status_code == 500
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", str(10**9)])
+def test_a_bad_content_length_is_a_400(graph: SendApiStandIn, length: str) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", graph.port), timeout=5) as sock:
+        sock.sendall(f"POST /v25.0/me/messages HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode())
+        answer = sock.makefile("rb").read().decode()  # the server closes the connection after it
+    assert answer.startswith("HTTP/1.1 400") and "Content-Length must be" in answer
 
 
 def test_a_delay_slows_every_answer(graph: SendApiStandIn) -> None:

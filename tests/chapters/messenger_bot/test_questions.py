@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import hmac
@@ -41,6 +42,7 @@ def chapter_namespace() -> dict[str, Any]:
         "OrderedDict": OrderedDict,
         "Flask": Flask,
         "request": request,
+        "abort": abort,
         "events": events,
     }
 
@@ -66,20 +68,25 @@ def test_untouched_placeholder_is_not_attempted(question: Any) -> None:
     assert question.evaluate(_stub).status == "not_attempted"
 
 
-# --- q1: the verification endpoint ---------------------------------------------------------------
+# --- q1: one webhook URL per app ------------------------------------------------------------------
+
+SHOP, SUPPORT = "shop-verify-7f3a", "support-verify-91c2"
 
 
-def flask_app_with_abort(verify_token: str) -> Flask:
-    """An unusual right answer: a blueprint, abort(403), and a Response built by hand."""
+def flask_app_with_a_blueprint(verify_tokens: dict[str, str]) -> Flask:
+    """An unusual right answer: a blueprint, abort(403), a Response built by hand, a refusal that echoes the query."""
     hooks = Blueprint("hooks", __name__)
 
-    @hooks.route("/messenger", methods=["GET"])
-    def verify() -> Any:
+    @hooks.route("/<name>", methods=["GET"])
+    def verify(name: str) -> Any:
+        expected = verify_tokens.get(name)
+        if expected is None:
+            abort(404)
         mode, token = request.args.get("hub.mode"), request.args.get("hub.verify_token")
         challenge = request.args.get("hub.challenge")
         if mode != "subscribe" or token is None or not challenge:
-            abort(403)
-        if not secrets.compare_digest(token.encode("utf-8"), verify_token.encode("utf-8")):
+            return f"refused: {request.query_string.decode()}", 403
+        if not secrets.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
             abort(403)
         response = make_response(challenge)
         response.mimetype = "text/plain"
@@ -90,15 +97,19 @@ def flask_app_with_abort(verify_token: str) -> Flask:
     return app
 
 
-def plain_wsgi_app(verify_token: str) -> Callable[..., Any]:
+def plain_wsgi_app(verify_tokens: dict[str, str]) -> Callable[..., Any]:
     """An unusual right answer: no Flask at all, a bare WSGI function with Werkzeug's wrappers."""
+    tokens = dict(verify_tokens)
 
     def app(environ: dict, start_response: Callable[..., Any]) -> Any:
+        path = environ["PATH_INFO"]
+        name = path.removeprefix("/hooks/")
+        if not path.startswith("/hooks/") or name not in tokens:
+            return Response("no such app", status=404)(environ, start_response)
         args = Request(environ).args
         ok = (
-            environ["PATH_INFO"] == "/hooks/messenger"
-            and args.get("hub.mode") == "subscribe"
-            and hmac.compare_digest(args.get("hub.verify_token", "").encode(), verify_token.encode())
+            args.get("hub.mode") == "subscribe"
+            and hmac.compare_digest(args.get("hub.verify_token", "").encode(), tokens[name].encode())
             and args.get("hub.challenge")
         )
         response = Response(args["hub.challenge"]) if ok else Response("no", status=403)
@@ -107,21 +118,33 @@ def plain_wsgi_app(verify_token: str) -> Callable[..., Any]:
     return app
 
 
-@pytest.mark.parametrize("answer", [flask_app_with_abort, plain_wsgi_app])
+@pytest.mark.parametrize("answer", [flask_app_with_a_blueprint, plain_wsgi_app])
 def test_q1_accepts_other_ways_to_build_the_app(answer: Any) -> None:
     assert q1.evaluate(answer).status == "correct"
 
 
-def verification_app(check: Callable[[Any, str], bool], path: str = "/hooks/messenger") -> Callable[[str], Flask]:
-    """A make_app whose view answers the challenge when ``check(args, verify_token)`` says so."""
+def verification_app(
+    check: Callable[[Any, str], bool],
+    *,
+    path: str = "/hooks/<name>",
+    shared: dict | None = None,
+    need_challenge: bool = True,
+) -> Callable[[dict[str, str]], Flask]:
+    """A make_app whose view answers the challenge when ``check(args, that app's token)`` says so."""
 
-    def make_app(verify_token: str) -> Flask:
+    def make_app(verify_tokens: dict[str, str]) -> Flask:
+        tokens = shared if shared is not None else verify_tokens
+        if shared is not None:
+            shared.update(verify_tokens)
         app = Flask("wrong")
 
         @app.get(path)
-        def verify() -> Any:
-            if check(request.args, verify_token):
-                return request.args["hub.challenge"]
+        def verify(name: str = "shop") -> Any:
+            if name not in tokens:
+                abort(404)
+            challenge = request.args.get("hub.challenge", "")
+            if check(request.args, tokens[name]) and (challenge or not need_challenge):
+                return challenge
             return "no", 403
 
         return app
@@ -129,32 +152,35 @@ def verification_app(check: Callable[[Any, str], bool], path: str = "/hooks/mess
     return make_app
 
 
+def right_mode(args: Any) -> bool:
+    return args.get("hub.mode") == "subscribe"
+
+
 def test_q1_refuses_an_app_that_ignores_the_token() -> None:
     answer = verification_app(lambda args, token: "hub.challenge" in args)
-    incorrect(q1.evaluate(answer), "only the start of yours", "anyone could subscribe")
+    incorrect(q1.evaluate(answer), "support app's token", "anyone could subscribe")
 
 
 def test_q1_refuses_a_token_compared_with_in() -> None:
-    answer = verification_app(
-        lambda args, token: args.get("hub.mode") == "subscribe" and args.get("hub.verify_token", "") in token
-    )
-    incorrect(q1.evaluate(answer), "only the start of yours")
+    answer = verification_app(lambda args, token: right_mode(args) and args.get("hub.verify_token", "") in token)
+    incorrect(q1.evaluate(answer), "only the start of the shop's")
 
 
 def test_q1_refuses_a_case_insensitive_token() -> None:
     answer = verification_app(
-        lambda args, token: (
-            args.get("hub.mode") == "subscribe" and args.get("hub.verify_token", "").lower() == token.lower()
-        )
+        lambda args, token: right_mode(args) and args.get("hub.verify_token", "").lower() == token.lower()
     )
     incorrect(q1.evaluate(answer), "in capitals")
 
 
-def test_q1_refuses_a_hard_coded_token() -> None:
-    answer = verification_app(
-        lambda args, token: args.get("hub.mode") == "subscribe" and args.get("hub.verify_token") == "ninja-verify-42"
-    )
-    incorrect(q1.evaluate(answer), "another-token")
+def test_q1_refuses_any_known_token_for_any_app() -> None:
+    answer = verification_app(lambda args, token: right_mode(args) and args.get("hub.verify_token") in (SHOP, SUPPORT))
+    incorrect(q1.evaluate(answer), "the support app's token")
+
+
+def test_q1_refuses_tokens_kept_in_a_global() -> None:
+    answer = verification_app(lambda args, token: right_mode(args) and args.get("hub.verify_token") == token, shared={})
+    incorrect(q1.evaluate(answer), "asked again after a second one was made")
 
 
 def test_q1_refuses_an_app_that_ignores_the_mode() -> None:
@@ -162,56 +188,66 @@ def test_q1_refuses_an_app_that_ignores_the_mode() -> None:
     incorrect(q1.evaluate(answer), "unsubscribe")
 
 
+def test_q1_refuses_an_empty_challenge_answered_200() -> None:
+    answer = verification_app(
+        lambda args, token: right_mode(args) and args.get("hub.verify_token") == token, need_challenge=False
+    )
+    incorrect(q1.evaluate(answer), "no hub.challenge", "answered 200")
+
+
 def test_q1_explains_a_crash_on_a_token_that_is_not_ascii() -> None:
     answer = verification_app(
-        lambda args, token: (
-            args.get("hub.mode") == "subscribe" and hmac.compare_digest(args.get("hub.verify_token", ""), token)
-        )
+        lambda args, token: right_mode(args) and hmac.compare_digest(args.get("hub.verify_token", ""), token)
     )
     incorrect(q1.evaluate(answer), "accented", "TypeError", "compare bytes")
 
 
 def test_q1_refuses_a_challenge_turned_into_a_number() -> None:
-    def make_app(verify_token: str) -> Flask:
+    def make_app(verify_tokens: dict[str, str]) -> Flask:
         app = Flask("number")
 
-        @app.get("/hooks/messenger")
-        def verify() -> Any:
+        @app.get("/hooks/<name>")
+        def verify(name: str) -> Any:
             args = request.args
-            if args.get("hub.mode") == "subscribe" and args.get("hub.verify_token") == verify_token:
+            if args.get("hub.mode") == "subscribe" and args.get("hub.verify_token") == verify_tokens.get(name):
                 return str(int(args["hub.challenge"]))
             return "no", 403
 
         return app
 
-    incorrect(q1.evaluate(make_app), "letters and punctuation", "ValueError")
+    incorrect(q1.evaluate(make_app), "ValueError")
+
+
+def test_q1_wants_a_404_for_an_unknown_app() -> None:
+    def make_app(verify_tokens: dict[str, str]) -> Flask:
+        app = Flask("no404")
+
+        @app.get("/hooks/<name>")
+        def verify(name: str) -> Any:
+            args = request.args
+            ok = args.get("hub.mode") == "subscribe" and args.get("hub.verify_token") == verify_tokens.get(name)
+            return (args["hub.challenge"], 200) if ok and args.get("hub.challenge") else ("no", 403)
+
+        return app
+
+    incorrect(q1.evaluate(make_app), "'billing' is not in verify_tokens", "expected 404, got 403")
 
 
 def test_q1_names_the_path_when_the_view_is_elsewhere() -> None:
     answer = verification_app(lambda args, token: args.get("hub.verify_token") == token, path="/webhook")
-    incorrect(q1.evaluate(answer), "404", "/hooks/messenger")
+    incorrect(q1.evaluate(answer), "404", "/hooks/<name>")
 
 
 def test_q1_explains_a_function_that_returns_no_app() -> None:
-    incorrect(q1.evaluate(lambda verify_token: None), "return the Flask app")
+    incorrect(q1.evaluate(lambda verify_tokens: None), "return the app itself")
+    incorrect(q1.evaluate(lambda verify_tokens: Flask), "return the app itself")
 
 
-def test_q1_refuses_a_missing_parameter_that_crashes() -> None:
-    def make_app(verify_token: str) -> Flask:
-        app = Flask("crash")
-
-        @app.get("/hooks/messenger")
-        def verify() -> Any:
-            token = request.args.get("hub.verify_token")
-            if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
-                token.encode(), verify_token.encode()
-            ):
-                return request.args["hub.challenge"]
-            return "no", 403
-
-        return app
-
-    incorrect(q1.evaluate(make_app), "no hub.verify_token", "AttributeError")
+def test_q1_leaves_the_learners_app_config_as_it_was() -> None:
+    app = flask_app_with_a_blueprint({"shop": SHOP, "support": SUPPORT})
+    before = app.config.get("PROPAGATE_EXCEPTIONS")
+    assert q1.evaluate(lambda verify_tokens: app).status == "incorrect"  # one app for every call
+    assert app.config.get("PROPAGATE_EXCEPTIONS") == before
 
 
 # --- q2: the signature check -------------------------------------------------------------------------
@@ -296,6 +332,13 @@ def decodes_the_body(body: bytes, header: str | None, app_secrets: list[str]) ->
 
 
 def prefix_match(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    """Compares the header with as much of the expected one as it is long: half a signature passes."""
+    return bool(header) and any(
+        hmac.compare_digest(header.encode(), _expected(body, s)[: len(header.encode())]) for s in app_secrets
+    )
+
+
+def prefix_only_in_constant_time(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
     return (
         bool(header)
         and len(header) > 7
@@ -323,6 +366,7 @@ def bare_hex(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
         (compares_str, ["non-ASCII", "TypeError"]),
         (decodes_the_body, ["not UTF-8", "UnicodeDecodeError"]),
         (prefix_match, ["first half"]),
+        (prefix_only_in_constant_time, ["new secret", "compares signatures with =="]),
         (bare_hex, ["bare hex digest"]),
     ],
     ids=lambda value: getattr(value, "__name__", ""),
@@ -420,7 +464,7 @@ def make_command_bot(
         (make_command_bot(echo=True), ["echo", "talk to itself"]),
         (make_command_bot(prefix=True), ["/upperx"]),
         (make_command_bot(anywhere=True), ["middle of the text"]),
-        (make_command_bot(split=lambda text: (text.split(" ", 1)[0], text.split(" ", 1)[1])), ["IndexError"]),
+        (make_command_bot(split=lambda text: (text.split(" ", 1)[0], text.split(" ", 1)[1].strip())), ["IndexError"]),
         (make_command_bot(split=lambda text: (text.split()[0], " ".join(text.split()[1:]))), ["spaces inside"]),
         (make_command_bot(index=True), ["KeyError", "not every event has a message"]),
         (make_command_bot(postbacks=True), ["postback"]),
@@ -589,7 +633,7 @@ class DedupByTime(DedupLazy):
         (DedupAnyMid, ["reaction to message m_a"]),
         (DedupNoneKey, ["second delivery receipt"]),
         (DedupLazy, ["len(dedup) should be 2", "memory grows"]),
-        (DedupFixedTtl, ["ttl=5", "use the ttl you are given"]),
+        (DedupFixedTtl, ["with ttl=5"]),
         (DedupShared, ["each one remembers its own ids"]),
         (DedupNoDefaults, ["Deduplicator()", "defaults"]),
         (DedupByTime, ["61 s ago"]),
@@ -608,3 +652,193 @@ def test_q4_placeholder_class_is_not_attempted() -> None:
             raise NotImplementedError()
 
     assert q4.evaluate(Deduplicator).status == "not_attempted"
+
+
+# --- answers found by an adversarial review ------------------------------------------------------------
+
+
+def strips_any_scheme(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    digest = (header or "=").split("=", 1)[1]
+    return any(
+        hmac.compare_digest(digest.encode(), hmac.new(s.encode(), body, hashlib.sha256).hexdigest().encode())
+        for s in app_secrets
+    )
+
+
+_EVERY_SECRET: set[str] = set()
+
+
+def remembers_retired_secrets(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    _EVERY_SECRET.update(app_secrets)
+    return bool(header) and any(hmac.compare_digest(header.encode(), _expected(body, s)) for s in sorted(_EVERY_SECRET))
+
+
+def first_and_last_only(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    new, old = app_secrets[0], app_secrets[-1]
+    return bool(header) and any(hmac.compare_digest(header.encode(), _expected(body, s)) for s in (new, old))
+
+
+def equals_for_the_new_secret(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    if not header:
+        return False
+    if header.encode() == _expected(body, app_secrets[0]):
+        return True
+    return any(hmac.compare_digest(header.encode(), _expected(body, s)) for s in app_secrets[1:])
+
+
+def prefix_in_constant_time_digest_with_equals(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    if not header or not hmac.compare_digest(header[:7].encode(), b"sha256="):
+        return False
+    return any(header[7:] == _expected(body, s).decode()[7:] for s in app_secrets)
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (strips_any_scheme, ["without the 'sha256='"]),
+        (remembers_retired_secrets, ["removed from the list"]),
+        (first_and_last_only, ["three secrets"]),
+        (equals_for_the_new_secret, ["new secret", "compares signatures with =="]),
+        (prefix_in_constant_time_digest_with_equals, ["compares signatures with =="]),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_q2_refuses_subtler_wrong_answers(answer: Any, fragments: list[str]) -> None:
+    _EVERY_SECRET.clear()
+    incorrect(q2.evaluate(answer), *fragments)
+
+
+class CallableChecker:
+    """An unusual right answer: a callable object, with compare_digest imported by name."""
+
+    def __call__(self, body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+        from hmac import compare_digest
+
+        return bool(header) and any(compare_digest(header.encode(), _expected(body, s)) for s in app_secrets)
+
+
+def _partial_target(hash_name: str, body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    if not header:
+        return False
+    for secret in app_secrets:
+        digest = hmac.new(secret.encode(), body, hash_name).hexdigest()
+        if hmac.compare_digest(header.encode(), f"sha256={digest}".encode()):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "answer", [CallableChecker(), functools.partial(_partial_target, "sha256")], ids=["callable", "partial"]
+)
+def test_q2_watches_callables_and_partials(answer: Any) -> None:
+    assert q2.evaluate(answer).status == "correct"
+
+
+def test_q2_notices_a_replaced_compare_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hmac, "compare_digest", lambda a, b: a == b)
+    incorrect(q2.evaluate(right_with_fromhex), "has been replaced", "Restart the kernel")
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (
+            make_command_bot(split=lambda text: (text.split(" ", 1)[0], text.split(" ", 1)[1] if " " in text else "")),
+            ["deddap"],
+        ),
+        (
+            lambda event: (
+                command_bot_with_match(
+                    {**event, "message": {**event["message"], "text": event["message"]["text"].lower()}}
+                )
+                if "message" in event and "text" in event["message"]
+                else None
+            ),
+            ["dlroW olleH"],
+        ),
+        (
+            lambda event: None if event.get("sender", {}).get("id") != "7001002003" else command_bot_with_match(event),
+            ["got None"],
+        ),
+        (
+            make_command_bot(
+                split=lambda text: (
+                    text.strip().partition(" ")[0],
+                    text.strip().partition(" ")[2].strip().encode()[::-1].decode("utf-8", "ignore")[::-1],
+                )
+            ),
+            ["café ñandú"],
+        ),
+    ],
+    ids=["no-strip", "lowercases", "one-sender", "bytes"],
+)
+def test_q3_refuses_subtler_wrong_answers(answer: Any, fragments: list[str]) -> None:
+    incorrect(q3.evaluate(answer), *fragments)
+
+
+class DedupLenLies(DedupLazy):
+    """Counts only recent ids in len(), but never deletes any."""
+
+    def __len__(self) -> int:
+        now = self.clock()
+        return sum(1 for when in self.seen.values() if now - when < self.ttl)
+
+    def is_new(self, event: dict) -> bool:
+        key, now = _event_id(event), self.clock()
+        if key is None:
+            return True
+        if key in self.seen and now - self.seen[key] < self.ttl:
+            return False
+        self.seen[key] = now
+        return True
+
+
+class DedupInclusive(DedupWithHeap):
+    """Keeps an id seen exactly ttl seconds ago."""
+
+    def is_new(self, event: dict) -> bool:
+        now = self.clock()
+        while self.heap and self.heap[0][0] < now:
+            when, key = heapq.heappop(self.heap)
+            if self.expiry.get(key) == when:
+                del self.expiry[key]
+        key = _event_id(event)
+        if key is None:
+            return True
+        fresh = key not in self.expiry
+        self.expiry.setdefault(key, now + self.ttl)
+        heapq.heappush(self.heap, (self.expiry[key], key))
+        return fresh
+
+
+class DedupPopsTheMid(DedupWithHeap):
+    """Takes the mid out of the event it is given (the check must not be fooled by its own copies)."""
+
+    def is_new(self, event: dict) -> bool:
+        part = event.get("message") or event.get("postback")
+        if isinstance(part, dict) and "mid" in part:
+            part["mid"] = part.pop("mid")
+        return super().is_new(event)
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [(DedupLenLies, ["still holds", "whatever len() says"]), (DedupInclusive, ["exactly 5 s"])],
+    ids=["len-lies", "inclusive"],
+)
+def test_q4_refuses_subtler_wrong_answers(answer: Any, fragments: list[str]) -> None:
+    incorrect(q4.evaluate(answer), *fragments)
+
+
+def test_q4_answers_that_touch_the_events_do_not_fool_the_check() -> None:
+    assert q4.evaluate(DedupPopsTheMid).status == "correct"
+
+
+def test_an_endless_answer_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(type(q3), "time_limit", 0.5)
+
+    def forever(event: dict) -> str:
+        while True:
+            pass
+
+    incorrect(q3.evaluate(forever), "never ends")
