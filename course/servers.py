@@ -139,6 +139,7 @@ class ProcessServer:
         self.port = port
         self.child = child
         self._lines: collections.deque[str] = collections.deque(maxlen=OUTPUT_LINES)
+        self._written = 0
         self._reader = threading.Thread(target=self._read_output, daemon=True)
         self._reader.start()
 
@@ -163,16 +164,25 @@ class ProcessServer:
         self._reader.join(1.0 if not self.running else 0.05)
         return "\n".join(list(self._lines)[-last_lines:])
 
-    def wait_for_output(self, text: str, timeout: float = 5.0) -> str:
+    @property
+    def lines_written(self) -> int:
+        """How many lines the process has written so far (a mark for :meth:`wait_for_output`)."""
+        return self._written
+
+    def wait_for_output(self, text: str, timeout: float = 5.0, since: int = 0) -> str:
         """Wait until a line containing ``text`` was written; return that line.
 
         For a notebook that shows a log line the server writes *after* the event
-        the notebook waited for. Raises :class:`TimeoutError` naming ``text``
-        and the last output when no such line comes within ``timeout`` s.
+        the notebook waited for. Only lines after the first ``since`` count, so a
+        caller can take ``lines_written`` before acting and ignore older lines.
+        Raises :class:`TimeoutError` naming ``text`` and the last output when
+        no such line comes within ``timeout`` s.
         """
         deadline = time.monotonic() + timeout
         while True:
-            for line in reversed(list(self._lines)):
+            written, lines = self._written, list(self._lines)
+            recent = lines[max(0, len(lines) - (written - since)) :] if written > since else []
+            for line in recent:
                 if text in line:
                     return line
             if time.monotonic() > deadline:
@@ -192,6 +202,7 @@ class ProcessServer:
         with stream:
             for line in stream:
                 self._lines.append(line.decode("utf-8", "replace").rstrip("\n"))
+                self._written += 1
 
     def __enter__(self) -> ProcessServer:
         return self

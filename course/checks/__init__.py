@@ -27,8 +27,8 @@ import inspect
 import json
 import os
 import signal
-import threading
 import textwrap
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path

@@ -283,12 +283,16 @@ def test_wait_for_output_returns_a_line_written_after_the_start():
         f"""
         import http.server, sys, threading, time
         server = http.server.ThreadingHTTPServer(("127.0.0.1", {port}), http.server.BaseHTTPRequestHandler)
+        print("early: job done", flush=True)
         threading.Timer(0.5, lambda: print("later: job done", flush=True)).start()
         server.serve_forever()
         """
     )
     with servers.start_process([sys.executable, "-c", script], port=port) as server:
-        assert "later" not in server.output()
-        assert server.wait_for_output("job done") == "later: job done"
+        assert server.wait_for_output("job done") == "early: job done"
+        mark = server.lines_written
+        assert mark >= 1 and "later" not in server.output()
+        assert server.wait_for_output("job done", since=mark) == "later: job done"
+        assert server.lines_written == mark + 1
         with pytest.raises(TimeoutError, match="'never written'"):
             server.wait_for_output("never written", timeout=0.2)

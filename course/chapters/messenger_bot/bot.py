@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import flask
 import requests
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
@@ -371,12 +372,8 @@ class Webhook:
             )
             and challenge
         ):
-            # Plain text, and no guessing: the challenge is never HTML.
-            headers = {
-                "Content-Type": "text/plain",
-                "X-Content-Type-Options": "nosniff",
-            }
-            return challenge, 200, headers
+            # Plain text (PlainText), and no browser may take it for HTML.
+            return challenge, 200, {"X-Content-Type-Options": "nosniff"}
         refusal = "verification failed: wrong mode, token or challenge\n"
         return refusal, 403, {}
 
@@ -419,6 +416,12 @@ class Webhook:
         return True
 
 
+class PlainText(flask.Response):
+    """Answers are plain text unless a view says otherwise (Flask: HTML)."""
+
+    default_mimetype = "text/plain"
+
+
 def plain_error(error: HTTPException) -> Response:
     """Errors as a line of text, not Flask's HTML page."""
     response = error.get_response()  # keeps headers such as Allow
@@ -434,6 +437,7 @@ def too_large(error: HTTPException) -> tuple[str, int]:
 def create_app(settings: Settings) -> Flask:
     """The bot as a WSGI application."""
     app = Flask(__name__)
+    app.response_class = PlainText
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     webhook = Webhook(settings)
     app.add_url_rule("/webhook", view_func=webhook.verify, methods=["GET"])
