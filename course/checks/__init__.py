@@ -29,6 +29,7 @@ import os
 import signal
 import textwrap
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -100,12 +101,16 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         raise TimeLimit()
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    earlier, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if earlier:  # give back a timer the notebook had set, minus the time spent here
+            remaining = max(earlier - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, remaining, interval)
 
 
 def record(outcome: Outcome) -> None:

@@ -366,7 +366,7 @@ def bare_hex(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
         (compares_str, ["non-ASCII", "TypeError"]),
         (decodes_the_body, ["not UTF-8", "UnicodeDecodeError"]),
         (prefix_match, ["first half"]),
-        (prefix_only_in_constant_time, ["new secret", "compares signatures with =="]),
+        (prefix_only_in_constant_time, ["new secret", "never on the whole signature"]),
         (bare_hex, ["bare hex digest"]),
     ],
     ids=lambda value: getattr(value, "__name__", ""),
@@ -698,8 +698,11 @@ def prefix_in_constant_time_digest_with_equals(body: bytes, header: str | None, 
         (strips_any_scheme, ["without the 'sha256='"]),
         (remembers_retired_secrets, ["removed from the list"]),
         (first_and_last_only, ["three secrets"]),
-        (equals_for_the_new_secret, ["new secret", "compares signatures with =="]),
-        (prefix_in_constant_time_digest_with_equals, ["compares signatures with =="]),
+        (
+            equals_for_the_new_secret,
+            ["new secret", "without calling hmac.compare_digest", "compares signatures with =="],
+        ),
+        (prefix_in_constant_time_digest_with_equals, ["never on the whole signature"]),
     ],
     ids=lambda value: getattr(value, "__name__", ""),
 )
@@ -823,7 +826,7 @@ class DedupPopsTheMid(DedupWithHeap):
 
 @pytest.mark.parametrize(
     ("answer", "fragments"),
-    [(DedupLenLies, ["still holds", "whatever len() says"]), (DedupInclusive, ["exactly 5 s"])],
+    [(DedupLenLies, ["still held", "whatever len() says"]), (DedupInclusive, ["exactly 5 s"])],
     ids=["len-lies", "inclusive"],
 )
 def test_q4_refuses_subtler_wrong_answers(answer: Any, fragments: list[str]) -> None:
@@ -842,3 +845,159 @@ def test_an_endless_answer_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
             pass
 
     incorrect(q3.evaluate(forever), "never ends")
+
+
+# --- answers found by a second adversarial review --------------------------------------------------------
+
+
+def with_a_default_argument(
+    body: bytes, header: str | None, app_secrets: list[str], _same: Any = hmac.compare_digest
+) -> bool:
+    return bool(header) and any(_same(header.encode(), _expected(body, s)) for s in app_secrets)
+
+
+def make_closure_checker() -> Callable[..., bool]:
+    same = hmac.compare_digest
+
+    def check(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+        return bool(header) and any(same(header.encode(), _expected(body, s)) for s in app_secrets)
+
+    return check
+
+
+class BaseChecker:
+    def __call__(self, body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+        return bool(header) and any(hmac.compare_digest(header.encode(), _expected(body, s)) for s in app_secrets)
+
+
+class InheritedCall(BaseChecker):
+    pass
+
+
+def compares_base64(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    import base64
+
+    scheme, _, given = (header or "").partition("=")
+    try:
+        given_raw = bytes.fromhex(given)
+    except ValueError:
+        return False
+    if scheme != "sha256":
+        return False
+    return any(
+        hmac.compare_digest(
+            base64.b64encode(given_raw), base64.b64encode(hmac.new(s.encode(), body, hashlib.sha256).digest())
+        )
+        for s in app_secrets
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [with_a_default_argument, make_closure_checker(), InheritedCall(), compares_base64],
+    ids=["default-argument", "closure", "inherited-call", "base64"],
+)
+def test_q2_accepts_compare_digest_reached_in_other_ways(answer: Any) -> None:
+    assert q2.evaluate(answer).status == "correct"
+
+
+def empty_falls_through_to_unknown(event: dict) -> str | None:
+    """Forgets the empty case: "/reverse" alone is called an unknown command."""
+    message = event.get("message")
+    if not isinstance(message, dict) or message.get("is_echo") or not isinstance(message.get("text"), str):
+        return None
+    command, _, rest = message["text"].strip().partition(" ")
+    rest = rest.strip()
+    if command == "/help":
+        return HELP
+    if command in ("/reverse", "/upper") and rest:
+        return rest[::-1] if command == "/reverse" else rest.upper()
+    if command.startswith("/"):
+        return f"I don't know {command}. Try /help"
+    return "Try /help"
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragments"),
+    [
+        (
+            make_command_bot(
+                split=lambda text: (
+                    "/help" if text.startswith("/help") else text.strip().partition(" ")[0],
+                    text.strip().partition(" ")[2].strip(),
+                )
+            ),
+            ["/helpme"],
+        ),
+        (make_command_bot(empty=True), ["nothing after it"]),
+        (empty_falls_through_to_unknown, ["same reply as an unknown command"]),
+        (
+            lambda event: (
+                lambda got: got.encode("ascii", "ignore").decode() if isinstance(got, str) and "ÑANDÚ" in got else got
+            )(command_bot_with_match(event)),
+            ["CAFÉ ÑANDÚ"],
+        ),
+    ],
+    ids=["startswith-help", "empty-text", "empty-as-unknown", "ascii-only-upper"],
+)
+def test_q3_refuses_answers_of_the_second_review(answer: Any, fragments: list[str]) -> None:
+    incorrect(q3.evaluate(answer), *fragments)
+
+
+class DedupBytesLies(DedupLenLies):
+    """Stores the ids as bytes and lies in len()."""
+
+    def is_new(self, event: dict) -> bool:
+        key = _event_id(event)
+        return True if key is None else super().is_new({"message": {"mid": key}}) and True
+
+
+class DedupInAClosure:
+    """Keeps everything in a closure, and lies in len()."""
+
+    def __init__(self, ttl: float = 86_400, clock: Callable[[], float] = time.monotonic) -> None:
+        seen: dict[bytes, float] = {}
+
+        def is_new(event: dict) -> bool:
+            key, now = _event_id(event), clock()
+            if key is None:
+                return True
+            old = seen.get(key.encode())
+            if old is not None and now - old < ttl:
+                return False
+            seen[key.encode()] = now
+            return True
+
+        self.is_new = is_new
+        self._live = lambda: sum(1 for when in seen.values() if clock() - when < ttl)
+
+    def __len__(self) -> int:
+        return self._live()
+
+
+class DedupPerClass:
+    """Keeps every instance's ids in one class-level dict keyed by id(self), and lies in len()."""
+
+    store: dict[int, dict[str, float]] = {}
+
+    def __init__(self, ttl: float = 86_400, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.clock = ttl, clock
+        DedupPerClass.store[id(self)] = {}
+
+    def __len__(self) -> int:
+        now = self.clock()
+        return sum(1 for when in DedupPerClass.store[id(self)].values() if now - when < self.ttl)
+
+    def is_new(self, event: dict) -> bool:
+        seen, key, now = DedupPerClass.store[id(self)], _event_id(event), self.clock()
+        if key is None:
+            return True
+        if key in seen and now - seen[key] < self.ttl:
+            return False
+        seen[key] = now
+        return True
+
+
+@pytest.mark.parametrize("answer", [DedupInAClosure, DedupPerClass], ids=["closure", "per-class"])
+def test_q4_finds_expired_ids_wherever_they_are_kept(answer: Any) -> None:
+    incorrect(q4.evaluate(answer), "still held")
