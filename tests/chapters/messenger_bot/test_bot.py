@@ -6,7 +6,6 @@ import json
 import logging
 import random
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,24 +13,16 @@ from flask.testing import FlaskClient
 
 from course import servers
 from course.chapters.messenger_bot import bot, events
-from course.chapters.messenger_bot.graph import SendApiStandIn, start_send_api
+from course.chapters.messenger_bot.graph import SendApiStandIn
 from course.chapters.messenger_bot.launch import start_bot
 
 VERIFY = "verify-token-for-tests"
 SECRET = "app-secret-for-tests"
-PAGE = "page-token-for-tests"
-
-
-@pytest.fixture(scope="module")
-def graph() -> Iterator[SendApiStandIn]:
-    stand_in = start_send_api(PAGE)
-    yield stand_in
-    stand_in.stop()
+PAGE = "page-token-for-tests"  # the stand-in of conftest.py expects it
 
 
 @pytest.fixture
 def settings(graph: SendApiStandIn) -> bot.Settings:
-    graph.reset()
     return bot.Settings(VERIFY, SECRET, PAGE, graph_url=graph.url, reply_mode="inline")
 
 

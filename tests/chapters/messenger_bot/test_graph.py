@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
 
-from course.chapters.messenger_bot.graph import SendApiStandIn, start_send_api
+from course.chapters.messenger_bot.graph import SendApiStandIn
 
-TOKEN = "page-token-for-tests"
-
-
-@pytest.fixture(scope="module")
-def graph() -> Iterator[SendApiStandIn]:
-    stand_in = start_send_api(TOKEN)
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture(autouse=True)
-def fresh(graph: SendApiStandIn) -> None:
-    graph.reset()
+TOKEN = "page-token-for-tests"  # the stand-in of conftest.py expects it
 
 
 def reply(text: str = "hi", **changes: object) -> dict:

@@ -786,15 +786,6 @@ class DedupLenLies(DedupLazy):
         now = self.clock()
         return sum(1 for when in self.seen.values() if now - when < self.ttl)
 
-    def is_new(self, event: dict) -> bool:
-        key, now = _event_id(event), self.clock()
-        if key is None:
-            return True
-        if key in self.seen and now - self.seen[key] < self.ttl:
-            return False
-        self.seen[key] = now
-        return True
-
 
 class DedupInclusive(DedupWithHeap):
     """Keeps an id seen exactly ttl seconds ago."""
