@@ -253,14 +253,19 @@ def test_q1_leaves_the_learners_app_config_as_it_was() -> None:
 # --- q2: the signature check -------------------------------------------------------------------------
 
 
-def right_with_fromhex(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
-    """An unusual right answer: parse the header, compare raw digests, with secrets.compare_digest."""
+def _sha256_digest(header: str | None) -> bytes | None:
+    """The raw digest of a ``sha256=<hex>`` header, or None for any other header."""
     scheme, _, given = (header or "").partition("=")
     try:
-        given_bytes = bytes.fromhex(given)
+        return bytes.fromhex(given) if scheme == "sha256" else None
     except ValueError:
-        return False
-    if scheme != "sha256":
+        return None
+
+
+def right_with_fromhex(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
+    """An unusual right answer: parse the header, compare raw digests, with secrets.compare_digest."""
+    given_bytes = _sha256_digest(header)
+    if given_bytes is None:
         return False
     digests = [hmac.new(key.encode(), body, hashlib.sha256).digest() for key in app_secrets]
     return any([secrets.compare_digest(given_bytes, digest) for digest in digests])
@@ -868,12 +873,8 @@ class InheritedCall(BaseChecker):
 def compares_base64(body: bytes, header: str | None, app_secrets: list[str]) -> bool:
     import base64
 
-    scheme, _, given = (header or "").partition("=")
-    try:
-        given_raw = bytes.fromhex(given)
-    except ValueError:
-        return False
-    if scheme != "sha256":
+    given_raw = _sha256_digest(header)
+    if given_raw is None:
         return False
     return any(
         hmac.compare_digest(
