@@ -1,0 +1,631 @@
+"""Exercises of chapter 07 (the DRF browsable API in production), judged by what the answers do.
+
+- ``q1`` — ``renderer_settings(environ)``: ``REST_FRAMEWORK`` with the browsable API only
+  when the ``SHORTENER_DEBUG`` variable is on, and a clear error for a value that is neither.
+- ``q2`` — ``VisitPages``: a pagination class for the visits list, 25 a page, that never
+  loads every visit.
+- ``q3`` — ``HTMLThrottle``: anonymous clients get 3 browsable (HTML) pages a minute each;
+  JSON requests and logged-in users are never throttled.
+- ``q4`` — ``RawFormOnly``: a browsable renderer that drops the HTML forms, and with them
+  the related-field query, but keeps the raw JSON forms.
+
+Every check runs the answer with Django's test client on a seeded database of its own
+(:data:`URLS` short URLs, :data:`VISITS` visits), through views made anew under the
+answer's settings (:func:`~course.chapters.drf_browsable_api.project.api_with`). The answers
+are in ``solutions/07-drf-browsable-api.ipynb``.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import os
+import random
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from course.chapters.drf_browsable_api import CHAPTER, project
+from course.checks import Question, bind
+from course.checks.expect import Incorrect, attempt, describe_error
+
+project.setup("development")
+# The checks provoke 404s and 429s on purpose; Django's warnings about each would bury the verdict.
+logging.getLogger("django.request").setLevel(logging.ERROR)
+
+from django.contrib.auth.models import User  # noqa: E402 - needs the setup above
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models.signals import post_init  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.renderers import JSONRenderer  # noqa: E402
+
+from course.chapters.drf_browsable_api.links.models import URL, URLVisit  # noqa: E402
+
+TIME_LIMIT = 30.0
+"""Seconds one check may run; these answers need well under one."""
+
+URLS = 1200
+"""Short URLs in the checks' database: more than DRF's select cutoff of 1000."""
+VISITS = 130
+"""Visits in the checks' database: five full pages of 25, and a short one."""
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+"""The Accept header of a web browser (or of a crawler that looks like one)."""
+
+
+def seeded() -> None:
+    """Make the database hold exactly the checks' URLs and visits (again, if a lesson changed it)."""
+    if URL.objects.count() == URLS and URLVisit.objects.count() == VISITS:
+        return
+    project.empty_tables()
+    call_command("seed_urls", URLS, visits=VISITS, verbosity=0)
+
+
+def url_listings(queries: CaptureQueriesContext) -> list[str]:
+    """The queries that list the links_url table (no WHERE), as a related field's choices do."""
+    return [
+        q["sql"]
+        for q in queries
+        if 'FROM "links_url"' in q["sql"] and "WHERE" not in q["sql"]
+    ]
+
+
+def kind_of(response: Any) -> str:
+    """``"html"``, ``"json"`` or the content type of a response, for messages."""
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("text/html"):
+        return "html"
+    if content_type.startswith("application/json"):
+        return "json"
+    return content_type or "no content type"
+
+
+# --------------------------------------------------------------------------- q1
+
+ON = ("1", "true", "TRUE", "yes", "Yes", "on", "ON")
+OFF = ("0", "false", "False", "no", "NO", "off", "")
+ODD = ("maybe", "2", "enable")
+
+
+@contextmanager
+def os_environ(value: str | None) -> Iterator[None]:
+    """Set (or remove) SHORTENER_DEBUG in os.environ for the block, to catch answers that read it."""
+    before = os.environ.get("SHORTENER_DEBUG")
+    if value is None:
+        os.environ.pop("SHORTENER_DEBUG", None)
+    else:
+        os.environ["SHORTENER_DEBUG"] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SHORTENER_DEBUG", None)
+        else:
+            os.environ["SHORTENER_DEBUG"] = before
+
+
+class BrowsableSwitch(Question):
+    """``renderer_settings(environ)``: the browsable API only when SHORTENER_DEBUG is on."""
+
+    answer_names = ("renderer_settings",)
+    time_limit = TIME_LIMIT
+    hints = (
+        "Read the variable from the mapping you are given, `environ.get('SHORTENER_DEBUG', '')`, "
+        "not from `os.environ`: the caller decides which environment counts. Lower-case it, then "
+        "sort it into three groups: on, off, and neither (an error).",
+        "Two sets of words make it plain: `{'1', 'true', 'yes', 'on'}` and "
+        "`{'0', 'false', 'no', 'off', ''}`. Beware `bool(value)`: every non-empty string is true, "
+        "`'false'` included. The settings differ only in `DEFAULT_RENDERER_CLASSES`: JSON alone, "
+        "or JSON followed by `rest_framework.renderers.BrowsableAPIRenderer`.",
+        """The shape:
+
+            def renderer_settings(environ):
+                value = environ.get("SHORTENER_DEBUG", "").lower()
+                if value in <the on words>:
+                    renderers = [<JSON>, <browsable>]
+                elif value in <the off words>:
+                    renderers = [<JSON>]
+                else:
+                    raise ValueError(f"SHORTENER_DEBUG is {value!r}; use ...")
+                return {"DEFAULT_RENDERER_CLASSES": renderers}""",
+    )
+
+    def judge(self, renderer_settings: Any) -> None:
+        seeded()
+        if not callable(renderer_settings):
+            raise Incorrect(
+                f"expected a function, got {type(renderer_settings).__name__}"
+            )
+        for value in ON:
+            self._expect(
+                renderer_settings,
+                {"SHORTENER_DEBUG": value},
+                browsable=True,
+                other="0",
+            )
+        for value in OFF:
+            self._expect(
+                renderer_settings,
+                {"SHORTENER_DEBUG": value},
+                browsable=False,
+                other="1",
+            )
+        self._expect(
+            renderer_settings,
+            {"PATH": "/usr/bin"},
+            browsable=False,
+            other="1",
+        )
+        for value in ODD:
+            environ = {"SHORTENER_DEBUG": value}
+            try:
+                with os_environ("1"):
+                    result = renderer_settings(environ)
+            except Exception as error:
+                message = str(error)
+                if (
+                    "SHORTENER_DEBUG" not in message
+                    and value not in message
+                ):
+                    raise Incorrect(
+                        f"renderer_settings({environ!r}) raised {describe_error(error)}, which is "
+                        "right, but the message should name the variable (SHORTENER_DEBUG) or the "
+                        "value, so that whoever set it knows what to fix"
+                    ) from None
+                continue
+            raise Incorrect(
+                f"renderer_settings({environ!r}) returned {result!r}: {value!r} is neither on "
+                "(1, true, yes, on) nor off (0, false, no, off, empty), so it should raise an "
+                "error that says so, not guess"
+            )
+
+    def _expect(
+        self,
+        answer: Callable[..., Any],
+        environ: dict[str, str],
+        browsable: bool,
+        other: str,
+    ) -> None:
+        with os_environ(
+            other
+        ):  # the opposite value in os.environ: the answer must not read it
+            settings = attempt(
+                f"renderer_settings({environ!r})", lambda: answer(environ)
+            )
+        if not isinstance(settings, Mapping):
+            raise Incorrect(
+                f"renderer_settings({environ!r}) returned {type(settings).__name__} {settings!r}; "
+                "expected a dict to use as REST_FRAMEWORK"
+            )
+        client = Client()
+        try:
+            with project.api_with(settings):
+                page = client.get("/api/url-visits/", HTTP_ACCEPT=BROWSER)
+                data = client.get(
+                    "/api/url-visits/", HTTP_ACCEPT="application/json"
+                )
+                format_api = client.get("/api/url-visits/?format=api")
+        except Exception as error:
+            raise Incorrect(
+                f"serving the API with renderer_settings({environ!r}) as REST_FRAMEWORK failed: "
+                f"{describe_error(error)}. DRF's settings name classes by their dotted path, as "
+                "strings, e.g. 'rest_framework.renderers.JSONRenderer'"
+            ) from None
+        reading = (
+            " (does your function read os.environ instead of its argument?)"
+        )
+        if data.status_code != 200 or kind_of(data) != "json":
+            raise Incorrect(
+                f"under renderer_settings({environ!r}), a program asking for JSON got "
+                f"{data.status_code} {kind_of(data)}: JSON must always be offered"
+            )
+        if browsable:
+            if page.status_code != 200 or kind_of(page) != "html":
+                raise Incorrect(
+                    f"SHORTENER_DEBUG={environ['SHORTENER_DEBUG']!r} is on, so a browser should get the "
+                    f"browsable API's HTML page; it got {page.status_code} {kind_of(page)}"
+                    + reading
+                )
+        else:
+            said = (
+                f"SHORTENER_DEBUG={environ['SHORTENER_DEBUG']!r}"
+                if "SHORTENER_DEBUG" in environ
+                else f"an environment without SHORTENER_DEBUG ({environ!r})"
+            )
+            if page.status_code != 200 or kind_of(page) != "json":
+                raise Incorrect(
+                    f"with {said} (off), a browser should get JSON; it got {page.status_code} "
+                    f"{kind_of(page)}" + reading
+                )
+            if format_api.status_code != 404:
+                raise Incorrect(
+                    f"with {said} (off), ?format=api should find no renderer (404), but it got "
+                    f"{format_api.status_code} {kind_of(format_api)}: the browsable renderer is still there"
+                )
+
+
+# --------------------------------------------------------------------------- q2
+
+PAGE = 25
+
+
+class VisitPagination(Question):
+    """``VisitPages``: the visits in pages of 25, without loading every visit."""
+
+    answer_names = ("VisitPages",)
+    time_limit = TIME_LIMIT
+    hints = (
+        "DRF has three pagination classes to start from: `PageNumberPagination` (`?page=2`), "
+        "`LimitOffsetPagination` (`?limit=25&offset=25`) and `CursorPagination` (an opaque "
+        "cursor). Subclass one and set its size as a class attribute; the project's PAGE_SIZE "
+        "setting is not set in development.",
+        "`PageNumberPagination` reads `page_size`, `LimitOffsetPagination` reads "
+        "`default_limit`, `CursorPagination` reads `page_size` and `ordering` (the visits are "
+        "ordered by `-time`). Their `paginate_queryset` slices the queryset, so the database "
+        "returns only one page; a paginator that calls `list(queryset)` or `len(queryset)` "
+        "fetches every row first.",
+        """The shape:
+
+            from rest_framework.pagination import PageNumberPagination
+
+            class VisitPages(PageNumberPagination):
+                page_size = ...""",
+    )
+
+    def judge(self, VisitPages: Any) -> None:
+        seeded()
+        if not isinstance(VisitPages, type):
+            raise Incorrect(
+                f"expected a class, got {type(VisitPages).__name__} {VisitPages!r}"
+            )
+        client = Client()
+        views = {
+            "pagination_class": VisitPages,
+            "renderer_classes": [JSONRenderer],
+        }
+        every = set(URLVisit.objects.values_list("id", flat=True))
+        seen: list[int] = []
+        url: str | None = "/api/url-visits/"
+        with project.api_with(URLVisitViewSet=views):
+            for number in range(1, 13):
+                assert url is not None
+                page, queries, built = self._get(client, url, number)
+                results = page["results"]
+                if len(results) > PAGE:
+                    raise Incorrect(
+                        f"page {number} has {len(results)} visits; at most {PAGE} were asked for"
+                    )
+                if number == 1 and len(results) != PAGE:
+                    raise Incorrect(
+                        f"the first page has {len(results)} visits; expected {PAGE} (there are {VISITS})"
+                    )
+                self._expect_lean(queries, built, number)
+                seen += [visit["id"] for visit in results]
+                url = page["next"]
+                if url is None:
+                    break
+            else:
+                raise Incorrect(
+                    f"following `next` from page to page never ended after 12 pages ({VISITS} visits fit "
+                    f"in {-(-VISITS // PAGE)} pages of {PAGE}): does `next` move on?"
+                )
+        repeated = sorted(
+            visit
+            for visit, times in collections.Counter(seen).items()
+            if times > 1
+        )
+        if repeated:
+            raise Incorrect(
+                f"walking the pages showed {len(repeated)} visits more than once (ids {repeated[:5]} …)"
+            )
+        missing = every - set(seen)
+        if missing:
+            raise Incorrect(
+                f"walking the pages by their `next` links showed {len(seen)} of the {VISITS} visits; "
+                f"{len(missing)} never appeared"
+            )
+
+    def _get(
+        self, client: Client, url: str, number: int
+    ) -> tuple[dict[str, Any], CaptureQueriesContext, int]:
+        built = collections.Counter()
+
+        def count(sender: type, **kwargs: Any) -> None:
+            built[sender.__name__] += 1
+
+        post_init.connect(count, weak=False)
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                response = attempt(
+                    f"GET {url} (page {number})", lambda: client.get(url)
+                )
+        finally:
+            post_init.disconnect(count)
+        if response.status_code != 200:
+            raise Incorrect(
+                f"GET {url} (page {number}) answered {response.status_code}: {response.content[:200]!r}"
+            )
+        page = json.loads(response.content)
+        if isinstance(page, list):
+            raise Incorrect(
+                f"GET {url} returned a plain list of {len(page)} visits: no pagination happened "
+                "(does the class set its page size?)"
+            )
+        if (
+            not isinstance(page, dict)
+            or not isinstance(page.get("results"), list)
+            or "next" not in page
+        ):
+            raise Incorrect(
+                f"GET {url} returned {str(page)[:120]}; expected DRF's paginated shape, a JSON object "
+                "with `results` (the visits) and `next` (the next page's URL, or null)"
+            )
+        return page, queries, built["URLVisit"]
+
+    def _expect_lean(
+        self, queries: CaptureQueriesContext, built: int, number: int
+    ) -> None:
+        for query in queries:
+            sql = query["sql"]
+            if (
+                'FROM "links_urlvisit"' in sql
+                and "LIMIT" not in sql
+                and "COUNT(" not in sql
+            ):
+                raise Incorrect(
+                    f"page {number} ran a query that fetches every visit, with no LIMIT: {sql[:160]} … "
+                    "Slice the queryset (queryset[start:end]) instead of turning it into a list, and "
+                    "count with queryset.count(), not len()"
+                )
+        if built > PAGE + 1:
+            raise Incorrect(
+                f"page {number} built {built} visit objects from the database for a page of {PAGE}: "
+                "it loads every visit in Python"
+            )
+
+
+# --------------------------------------------------------------------------- q3
+
+HTML_PER_MINUTE = 3
+
+
+class ThrottleHTML(Question):
+    """``HTMLThrottle``: anonymous clients get 3 HTML pages a minute; JSON and users are free."""
+
+    answer_names = ("HTMLThrottle",)
+    time_limit = TIME_LIMIT
+    hints = (
+        "A throttle's `allow_request(request, view)` runs after content negotiation, so "
+        "`request.accepted_renderer` is the renderer chosen for this response, whether the "
+        "client asked with an `Accept` header or with `?format=api`. Its `format` is 'api' for "
+        "the browsable API and 'json' for JSON. `request.user.is_authenticated` tells users apart.",
+        "Start from `AnonRateThrottle`: it already skips logged-in users (its cache key is "
+        "None for them), counts per client IP, and answers 429 with a `Retry-After` header. "
+        "Give it `rate = '3/minute'` and a `scope` of its own, and let `allow_request` return "
+        "True at once for anything that is not HTML.",
+        """The shape:
+
+            from rest_framework.throttling import AnonRateThrottle
+
+            class HTMLThrottle(AnonRateThrottle):
+                scope = "html"
+                rate = ...
+
+                def allow_request(self, request, view):
+                    if <the response is not the browsable API's HTML>:
+                        return True
+                    return super().allow_request(request, view)""",
+    )
+
+    def judge(self, HTMLThrottle: Any) -> None:
+        seeded()
+        if not isinstance(HTMLThrottle, type):
+            raise Incorrect(
+                f"expected a class, got {type(HTMLThrottle).__name__} {HTMLThrottle!r}"
+            )
+        # Fresh addresses and a fresh user at every check, so no count from an earlier run matters.
+        rng = random.Random()
+        first, second = (
+            f"10.{rng.randrange(256)}.{rng.randrange(256)}.{n}"
+            for n in (7, 8)
+        )
+        client = Client()
+        user = User.objects.create_user(f"learner-{rng.randrange(10**9)}")
+        logged_in = Client()
+        logged_in.force_login(user)
+        try:
+            with project.api_with(
+                URLVisitViewSet={"throttle_classes": [HTMLThrottle]}
+            ):
+                for n in range(1, 6):
+                    self._expect(
+                        client,
+                        first,
+                        "application/json",
+                        200,
+                        f"anonymous JSON request {n}",
+                    )
+                for n in range(1, HTML_PER_MINUTE + 1):
+                    self._expect(
+                        client,
+                        first,
+                        BROWSER,
+                        200,
+                        f"anonymous HTML page {n} of {HTML_PER_MINUTE} (after 5 JSON requests, which must not count)",
+                    )
+                refused = self._expect(
+                    client,
+                    first,
+                    BROWSER,
+                    429,
+                    f"anonymous HTML page {HTML_PER_MINUTE + 1}",
+                )
+                if not refused.get("Retry-After"):
+                    raise Incorrect(
+                        "the 4th HTML page was refused with 429, but without a Retry-After header to say "
+                        "when to come back (DRF adds one when the throttle's wait() returns the seconds)"
+                    )
+                self._expect(
+                    client,
+                    first,
+                    "*/*",
+                    429,
+                    "the same client asking for ?format=api",
+                    "?format=api",
+                )
+                self._expect(
+                    client,
+                    first,
+                    "application/json",
+                    200,
+                    "the same client's next JSON request",
+                )
+                for n in range(1, HTML_PER_MINUTE + 1):
+                    self._expect(
+                        client,
+                        second,
+                        BROWSER,
+                        200,
+                        f"another anonymous client's HTML page {n}",
+                    )
+                for n in range(1, 9):
+                    self._expect(
+                        logged_in,
+                        first,
+                        BROWSER,
+                        200,
+                        f"a logged-in user's HTML page {n}",
+                    )
+        finally:
+            user.delete()
+
+    def _expect(
+        self,
+        client: Client,
+        ip: str,
+        accept: str,
+        status: int,
+        what: str,
+        query: str = "",
+    ) -> Any:
+        path = f"/api/url-visits/{query}"
+        response = attempt(
+            what,
+            lambda: client.get(path, HTTP_ACCEPT=accept, REMOTE_ADDR=ip),
+        )
+        if response.status_code != status:
+            rule = {
+                200: "JSON requests and logged-in users are never throttled, and each anonymous client "
+                f"gets {HTML_PER_MINUTE} HTML pages a minute",
+                429: f"an anonymous client gets {HTML_PER_MINUTE} HTML pages a minute, however it asks for "
+                "HTML (an Accept header or ?format=api)",
+            }.get(status, "")
+            raise Incorrect(
+                f"{what} from {ip}: expected {status}, got {response.status_code} ({kind_of(response)}); {rule}"
+            )
+        return response
+
+
+# --------------------------------------------------------------------------- q4
+
+
+class RawFormOnly(Question):
+    """``RawFormOnly``: the browsable API without the HTML forms, with the raw JSON forms."""
+
+    answer_names = ("RawFormOnly",)
+    time_limit = TIME_LIMIT
+    hints = (
+        "The browsable renderer builds two kinds of form per method: the HTML form "
+        "(`get_rendered_html_form`), whose related fields list their choices, and the raw data "
+        "form (`get_raw_data_form`), a text box for JSON that lists nothing. Both ask "
+        "`show_form_for_method` first, so overriding that one drops both: here only one must go.",
+        "Subclass `BrowsableAPIRenderer` and override `get_rendered_html_form(self, data, view, "
+        "method, request)`. Returning None means no form. Removing the form from the context "
+        "*after* it was rendered is too late: the query has already run.",
+        """The shape:
+
+            from rest_framework.renderers import BrowsableAPIRenderer
+
+            class RawFormOnly(BrowsableAPIRenderer):
+                def get_rendered_html_form(self, data, view, method, request):
+                    return ...""",
+    )
+
+    def judge(self, RawFormOnly: Any) -> None:
+        seeded()
+        if not isinstance(RawFormOnly, type):
+            raise Incorrect(
+                f"expected a class, got {type(RawFormOnly).__name__} {RawFormOnly!r}"
+            )
+        visit = URLVisit.objects.order_by("id").first()
+        assert visit is not None
+        renderers = {"renderer_classes": [JSONRenderer, RawFormOnly]}
+        client = Client()
+        with project.api_with(URLVisitViewSet=renderers):
+            for path, method in [
+                ("/api/url-visits/", "post"),
+                (f"/api/url-visits/{visit.id}/", "put"),
+            ]:
+                with CaptureQueriesContext(connection) as queries:
+                    page = attempt(
+                        f"a browser's GET {path}",
+                        lambda path=path: client.get(
+                            path, HTTP_ACCEPT=BROWSER
+                        ),
+                    )
+                self._expect_page(
+                    page, path, method, visit.ip, url_listings(queries)
+                )
+            data = client.get(
+                "/api/url-visits/", HTTP_ACCEPT="application/json"
+            )
+        if kind_of(data) != "json":
+            raise Incorrect(
+                f"a program asking for JSON got {kind_of(data)}: JSON must stay"
+            )
+
+    def _expect_page(
+        self,
+        page: Any,
+        path: str,
+        method: str,
+        ip: str,
+        listings: list[str],
+    ) -> None:
+        if page.status_code != 200 or kind_of(page) != "html":
+            raise Incorrect(
+                f"a browser's GET {path} got {page.status_code} {kind_of(page)}; expected the browsable "
+                "API's HTML page"
+            )
+        html = page.content.decode()
+        if ip not in html:
+            raise Incorrect(
+                f"the HTML page of {path} does not show the data (no visit from {ip} on it)"
+            )
+        if f'id="{method}-generic-content-form"' not in html:
+            raise Incorrect(
+                f"the page of {path} has no raw data form for {method.upper()} (the text box for JSON): "
+                "keep that one, only the HTML form should go"
+            )
+        if f'id="{method}-object-form"' in html or re.search(
+            r'<select[^>]*name="url"', html
+        ):
+            raise Incorrect(
+                f"the page of {path} still has the HTML form for {method.upper()}, with its select of URLs"
+            )
+        if listings:
+            raise Incorrect(
+                f"the page of {path} shows no HTML form, but rendering it still listed the URL table "
+                f"({listings[0][:90]} …): the form was built and then thrown away. Stop it before it is "
+                "built"
+            )
+
+
+QUESTIONS = bind(
+    CHAPTER,
+    [BrowsableSwitch, VisitPagination, ThrottleHTML, RawFormOnly],
+    globals(),
+)
