@@ -149,16 +149,9 @@ def api_with(
     unknown = set(viewsets) - {"URLViewSet", "URLVisitViewSet"}
     if unknown:
         raise TypeError(f"no viewset named {', '.join(sorted(unknown))}")
-    overrides = (
-        {}
-        if rest_framework is None
-        else {"REST_FRAMEWORK": dict(rest_framework)}
-    )
+    overrides = {} if rest_framework is None else {"REST_FRAMEWORK": dict(rest_framework)}
     with override_settings(**overrides):
-        made = {
-            name: getattr(api_settings, key)
-            for name, key in VIEW_SETTINGS.items()
-        }
+        made = {name: getattr(api_settings, key) for name, key in VIEW_SETTINGS.items()}
         router = DefaultRouter()
         router.APIRootView = type("APIRootView", (APIRootView,), made)
         for prefix, viewset in [
@@ -166,18 +159,12 @@ def api_with(
             ("url-visits", views.URLVisitViewSet),
         ]:
             attributes = {**made, **viewsets.get(viewset.__name__, {})}
-            router.register(
-                prefix, type(viewset.__name__, (viewset,), attributes)
-            )
+            router.register(prefix, type(viewset.__name__, (viewset,), attributes))
         name = f"{__name__}.urlconf_{next(_urlconfs)}"
         module = types.ModuleType(name)
         module.urlpatterns = [  # type: ignore[attr-defined]
             path("api/", include(router.urls)),
-            *[
-                pattern
-                for pattern in urls.urlpatterns
-                if not str(pattern.pattern).startswith("api/")
-            ],
+            *[pattern for pattern in urls.urlpatterns if not str(pattern.pattern).startswith("api/")],
         ]
         sys.modules[name] = module
         try:

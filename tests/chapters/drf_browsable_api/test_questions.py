@@ -56,10 +56,10 @@ def test_untouched_function_is_not_attempted() -> None:
     def renderer_settings(environ: Any) -> Any:
         raise NotImplementedError()
 
-    assert q1.evaluate(renderer_settings).status == "not_attempted"
+    assert q2.evaluate(renderer_settings).status == "not_attempted"
 
 
-# --- q1: renderer_settings(environ) ------------------------------------------------------------------
+# --- q2: renderer_settings(environ) ------------------------------------------------------------------
 
 JSON_ONLY = ["rest_framework.renderers.JSONRenderer"]
 BOTH = [*JSON_ONLY, "rest_framework.renderers.BrowsableAPIRenderer"]
@@ -84,7 +84,7 @@ def switch(on: set[str], off: set[str], *, fold: bool = True, source: Any = None
 ON, OFF = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
-def test_q1_accepts_a_lookup_table_and_extra_settings() -> None:
+def test_q2_accepts_a_lookup_table_and_extra_settings() -> None:
     """Is an answer with a lookup table, casefold, a tuple of renderers and extra keys accepted?"""
     words = {word: True for word in ON} | {word: False for word in OFF}
 
@@ -96,75 +96,85 @@ def test_q1_accepts_a_lookup_table_and_extra_settings() -> None:
             raise RuntimeError(f"cannot read {raw!r} as on or off") from None
         return {"DEFAULT_RENDERER_CLASSES": tuple(BOTH if browsable else JSON_ONLY), "PAGE_SIZE": 50}
 
-    assert q1.evaluate(renderer_settings).status == "correct"
+    assert q2.evaluate(renderer_settings).status == "correct"
 
 
-def test_q1_explains_classes_where_drf_wants_paths() -> None:
+def test_q2_explains_classes_where_drf_wants_paths() -> None:
     """Does a list of class objects, which DRF's settings cannot import, get a message saying so?"""
 
     def renderer_settings(environ: Any) -> dict[str, Any]:
         on = environ.get("SHORTENER_DEBUG", "").lower() in ON
         return {"DEFAULT_RENDERER_CLASSES": [JSONRenderer, BrowsableAPIRenderer] if on else [JSONRenderer]}
 
-    incorrect(q1.evaluate(renderer_settings), "dotted path")
+    incorrect(q2.evaluate(renderer_settings), "dotted path")
 
 
-def test_q1_rejects_json_only_everywhere() -> None:
+def test_q2_rejects_json_only_everywhere() -> None:
     """Are JSON-only settings that also apply in development rejected?"""
-    incorrect(q1.evaluate(lambda environ: {"DEFAULT_RENDERER_CLASSES": JSON_ONLY}), "is on", "got 200 json")
+    incorrect(q2.evaluate(lambda environ: {"DEFAULT_RENDERER_CLASSES": JSON_ONLY}), "is on", "got 200 json")
 
 
-def test_q1_rejects_bool_of_the_string() -> None:
+def test_q2_rejects_bool_of_the_string() -> None:
     """Is bool(value), which takes 'false' for on, rejected?"""
 
     def renderer_settings(environ: Any) -> dict[str, Any]:
         on = bool(environ.get("SHORTENER_DEBUG"))
         return {"DEFAULT_RENDERER_CLASSES": BOTH if on else JSON_ONLY}
 
-    incorrect(q1.evaluate(renderer_settings), "SHORTENER_DEBUG='0' (off)", "should get JSON")
+    incorrect(q2.evaluate(renderer_settings), "SHORTENER_DEBUG='0' (off)", "should get JSON")
 
 
-def test_q1_rejects_reading_os_environ() -> None:
+def test_q2_rejects_reading_os_environ() -> None:
     import os
 
-    incorrect(q1.evaluate(switch(ON, OFF, source=os.environ)), "os.environ")
+    incorrect(q2.evaluate(switch(ON, OFF, source=os.environ)), "os.environ")
 
 
-def test_q1_rejects_case_sensitive_words() -> None:
-    incorrect(q1.evaluate(switch(ON, OFF, fold=False)), "'TRUE'")
+def test_q2_rejects_case_sensitive_words() -> None:
+    incorrect(q2.evaluate(switch(ON, OFF, fold=False)), "'TRUE'")
 
 
-def test_q1_rejects_browsable_without_json() -> None:
+def test_q2_rejects_browsable_first() -> None:
+    """Is a list with the browsable renderer first rejected, since curl then gets HTML?"""
+
+    def renderer_settings(environ: Any) -> dict[str, Any]:
+        on = environ.get("SHORTENER_DEBUG", "").lower() in ON
+        return {"DEFAULT_RENDERER_CLASSES": BOTH[::-1] if on else JSON_ONLY}
+
+    incorrect(q2.evaluate(renderer_settings), "Accept: */*", "list JSON first")
+
+
+def test_q2_rejects_browsable_without_json() -> None:
     def renderer_settings(environ: Any) -> dict[str, Any]:
         on = environ.get("SHORTENER_DEBUG", "").lower() in ON
         return {"DEFAULT_RENDERER_CLASSES": BOTH[1:] if on else JSON_ONLY}
 
-    incorrect(q1.evaluate(renderer_settings), "JSON must always be offered")
+    incorrect(q2.evaluate(renderer_settings), "got 406", "must always be offered")
 
 
-def test_q1_rejects_guessing_an_odd_value() -> None:
+def test_q2_rejects_guessing_an_odd_value() -> None:
     def renderer_settings(environ: Any) -> dict[str, Any]:
         on = environ.get("SHORTENER_DEBUG", "").lower() in ON
         return {"DEFAULT_RENDERER_CLASSES": BOTH if on else JSON_ONLY}
 
-    incorrect(q1.evaluate(renderer_settings), "'maybe'", "should raise")
+    incorrect(q2.evaluate(renderer_settings), "'maybe'", "should raise")
 
 
-def test_q1_rejects_an_error_that_names_nothing() -> None:
+def test_q2_rejects_an_error_that_names_nothing() -> None:
     def renderer_settings(environ: Any) -> dict[str, Any]:
         value = environ.get("SHORTENER_DEBUG", "").lower()
         if value not in ON | OFF:
             raise ValueError("bad setting")
         return {"DEFAULT_RENDERER_CLASSES": BOTH if value in ON else JSON_ONLY}
 
-    incorrect(q1.evaluate(renderer_settings), "should name the variable")
+    incorrect(q2.evaluate(renderer_settings), "should name the variable")
 
 
-def test_q1_rejects_a_non_dict() -> None:
-    incorrect(q1.evaluate(lambda environ: JSON_ONLY), "expected a dict")
+def test_q2_rejects_a_non_dict() -> None:
+    incorrect(q2.evaluate(lambda environ: JSON_ONLY), "expected a dict")
 
 
-# --- q2: VisitPages ----------------------------------------------------------------------------------
+# --- q1: VisitPages ----------------------------------------------------------------------------------
 
 
 class ByLimit(LimitOffsetPagination):
@@ -177,8 +187,8 @@ class ByCursor(CursorPagination):
 
 
 @pytest.mark.parametrize("answer", [ByLimit, ByCursor], ids=["limit-offset", "cursor"])
-def test_q2_accepts_other_pagination_styles(answer: type) -> None:
-    assert q2.evaluate(answer).status == "correct"
+def test_q1_accepts_other_pagination_styles(answer: type) -> None:
+    assert q1.evaluate(answer).status == "correct"
 
 
 class ListsEverything(PageNumberPagination):
@@ -223,29 +233,29 @@ class StuckOnTwo(PageNumberPagination):
         return self.request.build_absolute_uri("/api/url-visits/?page=2")
 
 
-def test_q2_rejects_a_page_cut_from_a_list() -> None:
+def test_q1_rejects_a_page_cut_from_a_list() -> None:
     """Is pagination that loads every row in Python on every page rejected, through its queries?"""
-    incorrect(q2.evaluate(ListsEverything), "fetches every visit, with no LIMIT")
+    incorrect(q1.evaluate(ListsEverything), "reads every visit, with no LIMIT or WHERE")
 
 
-def test_q2_rejects_its_own_paginator_that_loads_everything() -> None:
-    incorrect(q2.evaluate(SlicesInPython), "with no LIMIT")
+def test_q1_rejects_its_own_paginator_that_loads_everything() -> None:
+    incorrect(q1.evaluate(SlicesInPython), "with no LIMIT or WHERE")
 
 
-def test_q2_rejects_no_page_size() -> None:
-    incorrect(q2.evaluate(NoSize), "plain list of 130 visits")
+def test_q1_rejects_no_page_size() -> None:
+    incorrect(q1.evaluate(NoSize), "plain list of 130 visits")
 
 
-def test_q2_rejects_pages_of_fifty() -> None:
-    incorrect(q2.evaluate(Fifty), "page 1 has 50 visits")
+def test_q1_rejects_pages_of_fifty() -> None:
+    incorrect(q1.evaluate(Fifty), "page 1 has 50 visits")
 
 
-def test_q2_rejects_next_that_never_moves() -> None:
-    incorrect(q2.evaluate(StuckOnTwo), "never ended")
+def test_q1_rejects_next_that_never_moves() -> None:
+    incorrect(q1.evaluate(StuckOnTwo), "never ended")
 
 
-def test_q2_rejects_an_instance() -> None:
-    incorrect(q2.evaluate(ByLimit()), "expected a class")
+def test_q1_rejects_an_instance() -> None:
+    incorrect(q1.evaluate(ByLimit()), "expected a class")
 
 
 # --- q3: HTMLThrottle --------------------------------------------------------------------------------
@@ -409,3 +419,153 @@ def test_q4_rejects_json_for_the_browser() -> None:
 
 def test_q4_rejects_a_put_form_left_in() -> None:
     incorrect(q4.evaluate(OnlyPost), "HTML form for PUT")
+
+
+# --- answers found by a second reader ----------------------------------------------------------------
+
+
+def words_answer(on: set[str], off: set[str], *, match: Any = None) -> Any:
+    """A renderer_settings with its own idea of the on and off words."""
+
+    def renderer_settings(environ: Any) -> dict[str, Any]:
+        value = environ.get("SHORTENER_DEBUG", "").lower()
+        if (match or (lambda v, words: v in words))(value, on):
+            return {"DEFAULT_RENDERER_CLASSES": BOTH}
+        if value in off:
+            return {"DEFAULT_RENDERER_CLASSES": JSON_ONLY}
+        raise ValueError(f"SHORTENER_DEBUG is {value!r}")
+
+    return renderer_settings
+
+
+def test_q2_rejects_extra_on_words() -> None:
+    incorrect(q2.evaluate(words_answer(ON | {"y", "t"}, OFF | {"n"})), "'y'", "should raise")
+
+
+def test_q2_rejects_a_prefix_test() -> None:
+    prefix = words_answer(ON, OFF, match=lambda value, words: value.startswith(("1", "t", "y", "on")))
+    incorrect(q2.evaluate(prefix), "should raise")
+
+
+def test_q2_rejects_only_three_spellings() -> None:
+    spellings = {f(word) for word in ON | OFF for f in (str.lower, str.upper, str.capitalize)}
+
+    def renderer_settings(environ: Any) -> dict[str, Any]:
+        value = environ.get("SHORTENER_DEBUG", "")
+        if value not in spellings:
+            raise ValueError(f"SHORTENER_DEBUG is {value!r}")
+        return {"DEFAULT_RENDERER_CLASSES": BOTH if value.lower() in ON else JSON_ONLY}
+
+    incorrect(q2.evaluate(renderer_settings), "'tRuE'")
+
+
+def test_q2_accepts_system_exit_for_a_bad_value() -> None:
+    def renderer_settings(environ: Any) -> dict[str, Any]:
+        value = environ.get("SHORTENER_DEBUG", "").lower()
+        if value not in ON | OFF:
+            raise SystemExit(f"bad SHORTENER_DEBUG {value}")
+        return {"DEFAULT_RENDERER_CLASSES": BOTH if value in ON else JSON_ONLY}
+
+    assert q2.evaluate(renderer_settings).status == "correct"
+
+
+@pytest.mark.parametrize(
+    ("returned", "fragment"),
+    [
+        ({"REST_FRAMEWORK": {"DEFAULT_RENDERER_CLASSES": JSON_ONLY}}, "goes *into* REST_FRAMEWORK"),
+        ({"DEFAULT_RENDERER_CLASSES": JSON_ONLY[0]}, "expects a list of dotted paths"),
+        (
+            {
+                "DEFAULT_RENDERER_CLASSES": BOTH,
+                "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+            },
+            "got 403 json; expected 200",
+        ),
+    ],
+)
+def test_q2_explains_settings_of_the_wrong_shape(returned: dict[str, Any], fragment: str) -> None:
+    incorrect(q2.evaluate(lambda environ: returned), fragment)
+
+
+class ById(BasePagination):
+    """An unusual right answer: the page's ids first (with a LIMIT), then the visits WHERE id IN them."""
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self.request, self.start = request, int(request.query_params.get("start", 0))
+        self.total = queryset.count()
+        ids = list(queryset.values_list("id", flat=True)[self.start : self.start + 25])
+        return list(queryset.filter(id__in=ids))
+
+    def get_paginated_response(self, data: Any) -> Response:
+        after = self.start + 25
+        link = self.request.build_absolute_uri(f"?start={after}") if after < self.total else None
+        return Response({"next": link, "results": data})
+
+
+def test_q1_accepts_a_where_id_in_page() -> None:
+    assert q1.evaluate(ById).status == "correct"
+
+
+class ShrinksLater(LimitOffsetPagination):
+    """Wrong: the first page has 25, every later one 10."""
+
+    default_limit = 25
+    max_limit = 10
+
+
+def test_q1_rejects_later_pages_that_shrink() -> None:
+    incorrect(q1.evaluate(ShrinksLater), "page 2 has 10 visits but is not the last")
+
+
+class PerHour(AnonRateThrottle):
+    """Wrong: 3 an hour."""
+
+    rate = "3/hour"
+    scope = "html-per-hour"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        return not is_html(request) or super().allow_request(request, view)
+
+
+class AcceptOrFormat(AnonRateThrottle):
+    """Wrong: a browser asking ?format=json gets JSON, yet is throttled."""
+
+    rate = "3/minute"
+    scope = "html-accept-or-format"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        asked = "text/html" in request.META.get("HTTP_ACCEPT", "") or request.query_params.get("format") == "api"
+        return not asked or super().allow_request(request, view)
+
+
+class RefusesJson(AnonRateThrottle):
+    """Wrong: returns False for JSON without counting, so DRF's wait() finds no history."""
+
+    rate = "3/minute"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        return is_html(request) and super().allow_request(request, view)
+
+
+def test_q3_rejects_a_rate_per_hour() -> None:
+    incorrect(q3.evaluate(PerHour), "Retry-After says to wait", "per minute")
+
+
+def test_q3_rejects_throttling_a_browser_that_asks_for_json() -> None:
+    incorrect(q3.evaluate(AcceptOrFormat), "?format=json", "expected 200, got 429")
+
+
+def test_q3_explains_a_refusal_that_crashes_in_wait() -> None:
+    incorrect(q3.evaluate(RefusesJson), "anonymous JSON request 1", "was this request refused?")
+
+
+class TypedUrl(BrowsableAPIRenderer):
+    """Wrong: the HTML form stays, with a text box instead of the select."""
+
+    def render_form_for_serializer(self, serializer: Any) -> Any:
+        serializer.fields["url"].style = {"base_template": "input.html"}
+        return super().render_form_for_serializer(serializer)
+
+
+def test_q4_says_a_form_without_a_select_is_still_a_form() -> None:
+    incorrect(q4.evaluate(TypedUrl), "still has an HTML form for POST")

@@ -25,7 +25,10 @@ class URLVisitViewSet(viewsets.ModelViewSet):
 
 
 def get_only(view):
-    """Answer any method but GET and HEAD with a 405 that says so."""
+    """Answer any method but GET and HEAD with a 405 that says so.
+
+    Django's own require_safe does the same with an empty body.
+    """
 
     @functools.wraps(view)
     def only_get(request, *args, **kwargs):
@@ -42,17 +45,22 @@ def get_only(view):
 
 @get_only
 def follow(request, slug):
-    """Redirect a short URL to its full URL, and record the visit."""
+    """Redirect a short URL to its full URL, and record a GET as a visit.
+
+    REMOTE_ADDR is the client here. Behind nginx it is nginx, and the
+    client's address comes in the X-Forwarded-For header nginx sets.
+    """
     url = URL.objects.filter(slug=slug).first()
     if url is None:
         return HttpResponseNotFound(
             f"No short URL {slug!r} here.\n", content_type="text/plain"
         )
-    URLVisit.objects.create(
-        url=url,
-        ip=request.META.get("REMOTE_ADDR", ""),
-        user_agent=request.headers.get("User-Agent", ""),
-    )
+    if request.method == "GET":  # a HEAD only asks where the link goes
+        URLVisit.objects.create(
+            url=url,
+            ip=request.META["REMOTE_ADDR"],
+            user_agent=request.headers.get("User-Agent", ""),
+        )
     return HttpResponseRedirect(url.full_url)
 
 

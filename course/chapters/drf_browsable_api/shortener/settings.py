@@ -3,14 +3,19 @@
 SHORTENER_ENV picks one of three environments:
 
 - ``development``: DRF's defaults, the browsable API with its HTML forms;
-- ``staging``: the browsable API without forms, pagination, throttling;
-- ``production``: JSON only, pagination, throttling of anonymous clients.
+- ``staging``: the browsable API without forms, plus what production has;
+- ``production``: JSON only, read-only for anonymous clients, pagination,
+  throttling of anonymous clients.
 
 A missing SHORTENER_ENV means production: a server whose variable was
-forgotten must not serve the forms. SHORTENER_DB is the SQLite file,
-SHORTENER_SECRET_KEY the secret key (required outside development), and
-SHORTENER_SELECT_CUTOFF overrides DRF's HTML_SELECT_CUTOFF ("none" lifts
-it, as DRF behaved before 3.4.4).
+forgotten must not serve the forms. The other variables:
+
+- SHORTENER_DB: the SQLite file;
+- SHORTENER_SECRET_KEY: the secret key, required outside development;
+- SHORTENER_ALLOWED_HOSTS: more host names to serve, comma-separated;
+- SHORTENER_PROXIES: how many proxies stand in front (nginx alone: 1);
+- SHORTENER_SELECT_CUTOFF: DRF's HTML_SELECT_CUTOFF, or "none" to lift
+  it, as before DRF 3.2.3.
 """
 
 import os
@@ -38,6 +43,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"] + (
     ["testserver"] if DEBUG else []
 )
+ALLOWED_HOSTS += [
+    name.strip()
+    for name in os.environ.get("SHORTENER_ALLOWED_HOSTS", "").split(",")
+    if name.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -104,10 +114,13 @@ def rest_framework_settings(environment):
     """The REST_FRAMEWORK setting for one environment."""
     shared = {
         "DEFAULT_AUTHENTICATION_CLASSES": [
-            "rest_framework.authentication.SessionAuthentication",
+            # The first one names the scheme of a 401: a bad token gets 401.
             "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
         ],
         "HTML_SELECT_CUTOFF": select_cutoff(),
+        # How many proxies add to X-Forwarded-For; 0 trusts none of it.
+        "NUM_PROXIES": int(os.environ.get("SHORTENER_PROXIES", "0")),
     }
     if environment == "development":
         return shared  # JSON and the browsable API, forms and all
@@ -115,11 +128,15 @@ def rest_framework_settings(environment):
     renderers = ["rest_framework.renderers.JSONRenderer"]
     if environment == "staging":
         renderers.append(f"{project}.renderers.BrowsableAPIWithoutForms")
-    pages = "rest_framework.pagination.PageNumberPagination"
     return {
         **shared,
         "DEFAULT_RENDERER_CLASSES": renderers,
-        "DEFAULT_PAGINATION_CLASS": pages,
+        "DEFAULT_PERMISSION_CLASSES": [
+            "rest_framework.permissions.IsAuthenticatedOrReadOnly"
+        ],
+        "DEFAULT_PAGINATION_CLASS": (
+            "rest_framework.pagination.PageNumberPagination"
+        ),
         "PAGE_SIZE": 100,
         "DEFAULT_THROTTLE_CLASSES": [
             "rest_framework.throttling.AnonRateThrottle"
