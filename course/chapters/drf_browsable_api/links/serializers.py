@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from .models import URL, URLVisit
@@ -14,7 +15,28 @@ def new_slug(length: int = 7) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
+class WebURLField(serializers.URLField):
+    """A URL field for http and https links only.
+
+    DRF's URLField checks with Django's URLValidator, which also takes
+    ftp:// and ftps:// links, and a redirect to those is refused.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        web = URLValidator(
+            schemes=["http", "https"],
+            message=self.error_messages["invalid"],
+        )
+        others = [
+            v for v in self.validators if not isinstance(v, URLValidator)
+        ]
+        self.validators = [*others, web]
+
+
 class URLSerializer(serializers.ModelSerializer):
+    full_url = WebURLField(max_length=2000)
+
     class Meta:
         model = URL
         fields = ["id", "full_url", "slug", "created"]
