@@ -162,3 +162,70 @@ def test_a_production_server_answers_browsers_with_json(few_urls: None) -> None:
 def test_a_server_without_its_key_is_a_setup_problem() -> None:
     with pytest.raises(ServerError, match="SHORTENER_SECRET_KEY is not set"):
         project.start_server({"SHORTENER_ENV": "staging", "SHORTENER_SECRET_KEY": ""})
+
+
+def test_seeding_after_a_delete_makes_no_duplicate_slug(few_urls: None) -> None:
+    """Does seed_urls stay clear of slugs still in the table after rows were deleted?"""
+    URL.objects.order_by("id").first().delete()
+    call_command("seed_urls", 2, verbosity=0)
+    assert URL.objects.count() == 4
+
+
+def test_many_visits_get_valid_addresses(few_urls: None) -> None:
+    import ipaddress
+
+    call_command("seed_urls", 1, visits=70_000, verbosity=0)
+    last = URLVisit.objects.order_by("-id").first()
+    assert ipaddress.ip_address(last.ip) == ipaddress.ip_address("10.1.17.112")  # visit 70 000
+
+
+def test_a_head_request_records_no_visit(few_urls: None) -> None:
+    url = URL.objects.first()
+    before = URLVisit.objects.count()
+    answer = Client().head(f"/{url.slug}")
+    assert answer.status_code == 302 and URLVisit.objects.count() == before
+
+
+@pytest.mark.parametrize("link", ["ftp://example.com/file", "javascript:alert(1)", "https://"])
+def test_only_web_links_are_shortened(link: str) -> None:
+    answer = Client().post("/api/urls/", {"full_url": link}, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json() == {"full_url": ["Enter a valid URL."]}
+
+
+def test_production_lets_anonymous_clients_read_but_not_write(few_urls: None) -> None:
+    client = Client()
+    with project.api_with(settings.rest_framework_settings("production")):
+        read = client.get("/api/urls/", HTTP_ACCEPT="application/json")
+        write = client.post("/api/urls/", {"full_url": "https://example.org/"}, content_type="application/json")
+        delete = client.delete(f"/api/urls/{URL.objects.first().id}/")
+    assert read.status_code == 200
+    assert (write.status_code, delete.status_code) == (401, 401)
+    assert write["WWW-Authenticate"] == "Token"
+
+
+def test_extra_host_names_come_from_the_environment() -> None:
+    ok = manage_check(SHORTENER_SECRET_KEY="k" * 50, SHORTENER_ALLOWED_HOSTS=" short.example.com , ,api.example.com")
+    assert ok.returncode == 0, ok.stderr
+    code = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("SHORTENER_")}
+    shown = subprocess.run(
+        [*MANAGE, "shell", "-c", code],
+        env={
+            **environment,
+            "SHORTENER_ENV": "staging",
+            "SHORTENER_SECRET_KEY": "k" * 50,
+            "SHORTENER_ALLOWED_HOSTS": "a.example, b.example",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "['127.0.0.1', 'localhost', 'a.example', 'b.example']"
+
+
+def test_the_proxy_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHORTENER_PROXIES", "1")
+    assert settings.rest_framework_settings("production")["NUM_PROXIES"] == 1
+    monkeypatch.delenv("SHORTENER_PROXIES")
+    assert settings.rest_framework_settings("production")["NUM_PROXIES"] == 0
