@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urljoin
 
 from course.chapters.drf_browsable_api import CHAPTER, project
 from course.checks import Question, bind
@@ -52,6 +53,7 @@ URLS = 1200
 VISITS = 130
 """Visits in the checks' database: five full pages of 25, and a short one."""
 JSON = "application/json"
+LIST = "/api/url-visits/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 """The Accept header of a web browser (or of a crawler that looks like one)."""
 
@@ -85,8 +87,22 @@ def django_quiet() -> Iterator[None]:
 
 
 def url_listings(queries: CaptureQueriesContext) -> list[str]:
-    """The queries that list the links_url table (no WHERE), as a related field's choices do."""
-    return [q["sql"] for q in queries if 'FROM "links_url"' in q["sql"] and "WHERE" not in q["sql"]]
+    """The queries that list the links_url table (no WHERE), as a related field's choices do.
+
+    A ``SELECT COUNT(*)`` reads the table too, but lists nothing: it is not counted.
+    """
+    return [
+        q["sql"]
+        for q in queries
+        if 'FROM "links_url"' in q["sql"] and "WHERE" not in q["sql"] and not q["sql"].startswith("SELECT COUNT(")
+    ]
+
+
+class Environ(dict):
+    """A plain mapping of variables that, like ``os.environ``, takes ``get(key, default=...)``."""
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(key, default)
 
 
 def kind_of(response: Any) -> str:
@@ -152,8 +168,13 @@ class VisitPagination(Question):
                         f"should have {PAGE} (there are {VISITS} visits)"
                     )
                 self._expect_lean(queries, built, number)
+                if not all(isinstance(visit, dict) and "id" in visit for visit in results):
+                    raise Incorrect(
+                        f"page {number}'s results are {str(results)[:100]}; each should be a visit as the "
+                        "serializer gives it, a JSON object with its id"
+                    )
                 seen += [visit["id"] for visit in results]
-                url = page["next"]
+                url = page["next"] and urljoin(f"http://testserver{url}" if url.startswith("/") else url, page["next"])
                 if url is None:
                     break
             else:
@@ -185,7 +206,12 @@ class VisitPagination(Question):
             post_init.disconnect(count)
         if response.status_code != 200:
             raise Incorrect(f"GET {url} (page {number}) answered {response.status_code}: {response.content[:200]!r}")
-        page = json.loads(response.content)
+        try:
+            page = json.loads(response.content)
+        except ValueError:
+            raise Incorrect(
+                f"GET {url} (page {number}) answered {response.content[:80]!r}, which is not JSON"
+            ) from None
         if isinstance(page, list):
             raise Incorrect(
                 f"GET {url} returned a plain list of {len(page)} visits: no pagination happened "
@@ -219,7 +245,7 @@ class VisitPagination(Question):
 
 ON = ("1", "true", "TRUE", "tRuE", "yes", "Yes", "on", "oN", "ON")
 OFF = ("0", "false", "False", "FaLsE", "no", "NO", "nO", "off", "")
-ODD = ("maybe", "2", "enable", "y", "n", "tomato", "1x", "offf", "none")
+ODD = ("maybe", "2", "enable", "enabled", "disabled", "y", "n", "t", "f", "tomato", "1x", "offf", "none")
 
 
 @contextmanager
@@ -276,31 +302,31 @@ class BrowsableSwitch(Question):
         for value in ON:
             self._expect(
                 renderer_settings,
-                {"SHORTENER_DEBUG": value},
+                Environ(SHORTENER_DEBUG=value),
                 browsable=True,
                 other="0",
             )
         for value in OFF:
             self._expect(
                 renderer_settings,
-                {"SHORTENER_DEBUG": value},
+                Environ(SHORTENER_DEBUG=value),
                 browsable=False,
                 other="1",
             )
         self._expect(
             renderer_settings,
-            {"PATH": "/usr/bin"},
+            Environ(PATH="/usr/bin"),
             browsable=False,
             other="1",
         )
         for value in ODD:
-            environ = {"SHORTENER_DEBUG": value}
+            environ = Environ(SHORTENER_DEBUG=value)
             try:
                 with os_environ("1"):
                     result = renderer_settings(environ)
             except (Exception, SystemExit) as error:
                 message = str(error)
-                if "SHORTENER_DEBUG" not in message and value not in message:
+                if "shortener_debug" not in message.lower() and value.lower() not in message.lower():
                     raise Incorrect(
                         f"renderer_settings({environ!r}) raised {describe_error(error)}, which is "
                         "right, but the message should name the variable (SHORTENER_DEBUG) or the "
@@ -314,17 +340,17 @@ class BrowsableSwitch(Question):
             )
 
     def _expect(self, answer: Callable[..., Any], environ: dict[str, str], browsable: bool, other: str) -> None:
-        call = f"renderer_settings({environ!r})"
+        call = f"renderer_settings({dict(environ)!r})"
         with os_environ(other):  # the opposite value in os.environ: the answer must not read it
-            settings = attempt(call, lambda: answer(environ))
+            settings = attempt(call, lambda: answer(Environ(environ)))
+        self._expect_shape(call, settings)
         with os_environ(environ.get("SHORTENER_DEBUG")):
-            same = attempt(call, lambda: answer(environ))
-        if settings != same:
+            same = attempt(call, lambda: answer(Environ(environ)))
+        if dict(settings) != dict(same):
             raise Incorrect(
-                f"{call} returned different settings depending on os.environ: read the variable from the "
+                f"{call} returned different settings when only os.environ changed: read the variable from the "
                 "mapping you are given (environ), not from os.environ"
             )
-        self._expect_shape(call, settings)
         client = Client()
         try:
             with project.api_with(settings):
@@ -357,6 +383,11 @@ class BrowsableSwitch(Question):
                     f"SHORTENER_DEBUG={environ['SHORTENER_DEBUG']!r} is on, so a browser should get the browsable "
                     f"API's HTML page; it got {page.status_code} {kind_of(page)} {got}"
                 )
+            if 'class="response-info"' not in page.content.decode():
+                raise Incorrect(
+                    f"SHORTENER_DEBUG={environ['SHORTENER_DEBUG']!r} is on, so a browser should get the browsable "
+                    f"API; it got an HTML page from another renderer {got}"
+                )
             return
         said = (
             f"SHORTENER_DEBUG={environ['SHORTENER_DEBUG']!r}"
@@ -370,7 +401,8 @@ class BrowsableSwitch(Question):
         if format_api.status_code != 404:
             raise Incorrect(
                 f"with {said} (off), ?format=api should find no renderer (404), but it got "
-                f"{format_api.status_code} {kind_of(format_api)}: an HTML renderer is still there {got}"
+                f"{format_api.status_code} {kind_of(format_api)}"
+                + (f": an HTML renderer is still there {got}" if kind_of(format_api) == "html" else "")
             )
 
     def _expect_shape(self, call: str, settings: Any) -> None:
@@ -433,6 +465,14 @@ class ThrottleHTML(Question):
         seeded()
         if not isinstance(HTMLThrottle, type):
             raise Incorrect(f"expected a class, got {type(HTMLThrottle).__name__} {HTMLThrottle!r}")
+        if not callable(getattr(HTMLThrottle, "allow_request", None)):
+            raise Incorrect(
+                "HTMLThrottle has no allow_request(request, view): a throttle needs one (start from "
+                "AnonRateThrottle, SimpleRateThrottle or BaseThrottle)"
+            )
+        visit = URLVisit.objects.order_by("id").first()
+        assert visit is not None
+        one = f"/api/url-visits/{visit.id}/"
         # Fresh addresses and a fresh user at every check, so no count from an earlier run matters.
         rng = random.Random()
         first, second = (f"10.{rng.randrange(256)}.{rng.randrange(256)}.{n}" for n in (7, 8))
@@ -442,27 +482,42 @@ class ThrottleHTML(Question):
         logged_in.force_login(user)
         # (client, address, Accept, query, expected status, what the request is)
         steps = [
-            *[(client, first, JSON, "", 200, f"anonymous JSON request {n}") for n in range(1, 6)],
+            *[(client, first, JSON, LIST, 200, f"anonymous JSON request {n}") for n in range(1, 6)],
             *[
                 (
                     client,
                     first,
                     BROWSER,
-                    "",
+                    LIST,
                     200,
                     f"anonymous HTML page {n} (after 5 JSON requests, which must not count)",
                 )
                 for n in range(1, HTML_PER_MINUTE + 1)
             ],
-            (client, first, BROWSER, "", 429, f"anonymous HTML page {HTML_PER_MINUTE + 1}"),
-            (client, first, "*/*", "?format=api", 429, "the same client asking for ?format=api"),
-            (client, first, JSON, "", 200, "the same client's next JSON request"),
-            (client, first, BROWSER, "?format=json", 200, "the same client with a browser's Accept and ?format=json"),
+            (client, first, BROWSER, LIST, 429, f"anonymous HTML page {HTML_PER_MINUTE + 1}"),
+            (
+                client,
+                first,
+                BROWSER,
+                one,
+                429,
+                "the same client's HTML page of one visit (the allowance is per client)",
+            ),
+            (client, first, "*/*", LIST + "?format=api", 429, "the same client asking for ?format=api"),
+            (client, first, JSON, LIST, 200, "the same client's next JSON request"),
+            (
+                client,
+                first,
+                BROWSER,
+                LIST + "?format=json",
+                200,
+                "the same client with a browser's Accept and ?format=json",
+            ),
             *[
-                (client, second, BROWSER, "", 200, f"another anonymous client's HTML page {n}")
+                (client, second, BROWSER, LIST, 200, f"another anonymous client's HTML page {n}")
                 for n in range(1, HTML_PER_MINUTE + 1)
             ],
-            *[(logged_in, first, BROWSER, "", 200, f"a logged-in user's HTML page {n}") for n in range(1, 9)],
+            *[(logged_in, first, BROWSER, LIST, 200, f"a logged-in user's HTML page {n}") for n in range(1, 9)],
         ]
         # An answer may count in calendar minutes: keep its few HTML requests within one.
         if time.time() % 60 > 56:
@@ -472,16 +527,16 @@ class ThrottleHTML(Question):
                 for step in steps:
                     response = self._expect(*step)
                     if response.status_code == 429:
-                        self._expect_retry_after(response.get("Retry-After"))
+                        self._expect_retry_after(response.get("Retry-After"), step[-1])
         finally:
             logged_in.logout()
             user.delete()
 
-    def _expect_retry_after(self, value: str | None) -> None:
+    def _expect_retry_after(self, value: str | None, what: str) -> None:
         if not value:
             raise Incorrect(
-                "the 4th HTML page was refused with 429, but without a Retry-After header to say when to come "
-                "back (DRF adds one when the throttle's wait() returns the seconds)"
+                f"{what} was refused with 429, but without a Retry-After header to say when to come back "
+                "(DRF adds one when the throttle's wait() returns the seconds)"
             )
         try:
             seconds = float(value)
@@ -493,13 +548,12 @@ class ThrottleHTML(Question):
                 "needs to wait more than 60 s (is the rate per minute?)"
             )
 
-    def _expect(self, client: Client, ip: str, accept: str, query: str, status: int, what: str) -> Any:
-        path = f"/api/url-visits/{query}"
+    def _expect(self, client: Client, ip: str, accept: str, path: str, status: int, what: str) -> Any:
         try:
             response = client.get(path, HTTP_ACCEPT=accept, REMOTE_ADDR=ip)
         except Exception as error:
             note = ""
-            if isinstance(error, AttributeError):
+            if isinstance(error, AttributeError) and any(f"'{name}'" in str(error) for name in ("history", "now")):
                 note = (
                     " (after allow_request returns False, DRF calls the throttle's wait(): was this request refused?)"
                 )
@@ -546,22 +600,35 @@ class RawFormOnly(Question):
         seeded()
         if not isinstance(RawFormOnly, type):
             raise Incorrect(f"expected a class, got {type(RawFormOnly).__name__} {RawFormOnly!r}")
+        if not all(hasattr(RawFormOnly, name) for name in ("media_type", "format", "render")):
+            raise Incorrect(
+                "RawFormOnly is not a renderer: DRF needs media_type, format and render() (subclass "
+                "BrowsableAPIRenderer)"
+            )
         visit = URLVisit.objects.order_by("id").first()
         assert visit is not None
         renderers = {"renderer_classes": [JSONRenderer, RawFormOnly]}
-        client = Client()
-        with django_quiet(), project.api_with(URLVisitViewSet=renderers):
-            for path, method in [
-                ("/api/url-visits/", "post"),
-                (f"/api/url-visits/{visit.id}/", "put"),
-            ]:
-                with CaptureQueriesContext(connection) as queries:
-                    page = attempt(
-                        f"a browser's GET {path}",
-                        lambda path=path: client.get(path, HTTP_ACCEPT=BROWSER),
-                    )
-                self._expect_page(page, path, method, visit.ip, url_listings(queries))
-            data = client.get("/api/url-visits/", HTTP_ACCEPT="application/json")
+        client, staff = Client(), Client()
+        admin = User.objects.create_superuser(f"staff-{random.randrange(10**9)}")
+        staff.force_login(admin)
+        pages = [
+            (client, "a browser", "/api/url-visits/", "post"),
+            (client, "a browser", f"/api/url-visits/{visit.id}/", "put"),
+            (staff, "a staff member's browser", "/api/url-visits/", "post"),
+        ]
+        try:
+            with django_quiet(), project.api_with(URLVisitViewSet=renderers):
+                for browser, who, path, method in pages:
+                    with CaptureQueriesContext(connection) as queries:
+                        page = attempt(
+                            f"{who}'s GET {path}",
+                            lambda browser=browser, path=path: browser.get(path, HTTP_ACCEPT=BROWSER),
+                        )
+                    self._expect_page(page, path, method, visit.ip, url_listings(queries))
+                data = client.get("/api/url-visits/", HTTP_ACCEPT="application/json")
+        finally:
+            staff.logout()
+            admin.delete()
         if kind_of(data) != "json":
             raise Incorrect(f"a program asking for JSON got {kind_of(data)}: JSON must stay")
 

@@ -569,3 +569,150 @@ class TypedUrl(BrowsableAPIRenderer):
 
 def test_q4_says_a_form_without_a_select_is_still_a_form() -> None:
     incorrect(q4.evaluate(TypedUrl), "still has an HTML form for POST")
+
+
+# --- answers found by a third reader -----------------------------------------------------------------
+
+
+def test_q2_accepts_an_upper_case_value_in_the_message_and_a_keyword_default() -> None:
+    on, off = frozenset({"1", "TRUE", "YES", "ON"}), frozenset({"0", "FALSE", "NO", "OFF", ""})
+
+    def renderer_settings(environ: Any) -> Any:
+        value = environ.get("SHORTENER_DEBUG", default="").strip().upper()
+        if value not in on | off:
+            raise ValueError(f"don't know what {value!r} means")
+        return collections.OrderedDict(DEFAULT_RENDERER_CLASSES=BOTH if value in on else JSON_ONLY)
+
+    assert q2.evaluate(renderer_settings).status == "correct"
+
+
+def test_q2_rejects_the_prompts_own_wrong_word() -> None:
+    incorrect(q2.evaluate(words_answer(ON | {"enabled"}, OFF | {"disabled"})), "'enabled'", "should raise")
+
+
+def test_q2_rejects_another_html_renderer() -> None:
+    def renderer_settings(environ: Any) -> dict[str, Any]:
+        on = environ.get("SHORTENER_DEBUG", "").lower()
+        if on not in ON | OFF:
+            raise ValueError(f"SHORTENER_DEBUG is {on!r}")
+        admin = "rest_framework.renderers.AdminRenderer"
+        return {"DEFAULT_RENDERER_CLASSES": [*JSON_ONLY, admin] if on in ON else JSON_ONLY}
+
+    incorrect(q2.evaluate(renderer_settings), "another renderer")
+
+
+def test_q2_does_not_blame_os_environ_for_a_generator() -> None:
+    def renderer_settings(environ: Any) -> Any:
+        yield {"DEFAULT_RENDERER_CLASSES": JSON_ONLY}
+
+    incorrect(q2.evaluate(renderer_settings), "expected a dict")
+
+
+class RelativeNext(PageNumberPagination):
+    """An unusual right answer: `next` is a query alone, relative to the page."""
+
+    page_size = 25
+
+    def get_next_link(self) -> str | None:
+        return f"?page={self.page.next_page_number()}" if self.page.has_next() else None
+
+
+def test_q1_accepts_a_relative_next_link() -> None:
+    assert q1.evaluate(RelativeNext).status == "correct"
+
+
+class IdsOnly(PageNumberPagination):
+    """Wrong: the results are ids, not visits."""
+
+    page_size = 25
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response({"next": self.get_next_link(), "results": [visit["id"] for visit in data]})
+
+
+class EmptyBody(PageNumberPagination):
+    page_size = 25
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response()
+
+
+def test_q1_explains_results_that_are_not_visits() -> None:
+    incorrect(q1.evaluate(IdsOnly), "a JSON object with its id")
+
+
+def test_q1_explains_a_body_that_is_not_json() -> None:
+    incorrect(q1.evaluate(EmptyBody), "which is not JSON")
+
+
+class PerPath(AnonRateThrottle):
+    """Wrong: 3 pages per client *and path*."""
+
+    rate = "3/minute"
+    scope = "html-per-path"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        return not is_html(request) or super().allow_request(request, view)
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        key = super().get_cache_key(request, view)
+        return key and f"{key}:{request.path}"
+
+
+class Typo(AnonRateThrottle):
+    rate = "3/minute"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        return request.accepted_renderer.fmt != "api" or super().allow_request(request, view)
+
+
+def test_q3_rejects_an_allowance_per_path() -> None:
+    incorrect(q3.evaluate(PerPath), "HTML page of one visit", "expected 429")
+
+
+def test_q3_explains_a_typo_without_blaming_wait() -> None:
+    outcome = q3.evaluate(Typo)
+    incorrect(outcome, "has no attribute 'fmt'")
+    assert "wait()" not in outcome.message
+
+
+def test_q3_says_a_class_without_allow_request_is_no_throttle() -> None:
+    class HTMLThrottle:
+        pass
+
+    incorrect(q3.evaluate(HTMLThrottle), "needs one")
+
+
+class CountsFirst(BrowsableAPIRenderer):
+    """An unusual right answer: a COUNT first (which lists nothing), then no form when the table is big."""
+
+    def get_rendered_html_form(self, data: Any, view: Any, method: str, request: Any) -> Any:
+        from course.chapters.drf_browsable_api.links.models import URL
+
+        if method in ("DELETE", "OPTIONS") or URL.objects.count() < 100:
+            return super().get_rendered_html_form(data, view, method, request)
+        return None
+
+
+class FormsForStaff(BrowsableAPIRenderer):
+    """Wrong: staff still get the HTML forms."""
+
+    def get_rendered_html_form(self, data: Any, view: Any, method: str, request: Any) -> Any:
+        if request.user.is_staff or method in ("DELETE", "OPTIONS"):
+            return super().get_rendered_html_form(data, view, method, request)
+        return None
+
+
+def test_q4_accepts_a_count_of_the_table() -> None:
+    assert q4.evaluate(CountsFirst).status == "correct"
+
+
+def test_q4_rejects_forms_kept_for_staff() -> None:
+    incorrect(q4.evaluate(FormsForStaff), "HTML form for POST")
+
+
+def test_q4_says_an_unrelated_class_is_no_renderer() -> None:
+    class RawFormOnly:
+        pass
+
+    incorrect(q4.evaluate(RawFormOnly), "is not a renderer")
