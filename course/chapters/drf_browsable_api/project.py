@@ -41,7 +41,7 @@ VIEW_SETTINGS = {
     "pagination_class": "DEFAULT_PAGINATION_CLASS",
     "content_negotiation_class": "DEFAULT_CONTENT_NEGOTIATION_CLASS",
 }
-"""The attributes every DRF view copies from REST_FRAMEWORK when its class is made."""
+"""The view attributes that DRF sets from REST_FRAMEWORK once, on ``APIView``, at import."""
 
 
 def setup(environment: str = "development") -> Path:
@@ -125,12 +125,14 @@ def api_with(
 ) -> Iterator[None]:
     """Route ``/api/`` to views made anew under ``rest_framework``, for Django's test client.
 
-    A DRF view copies its renderer, parser, authentication, permission,
-    throttle and pagination classes from the settings when its class is
-    created, so overriding ``REST_FRAMEWORK`` in a running process changes
-    nothing for views that exist already. A server started with the settings
-    would make its views under them: this does the same here, and points
-    ``ROOT_URLCONF`` at the new views for the ``with`` block. ``viewsets``
+    DRF reads the renderer, parser, authentication, permission, throttle and
+    pagination classes from the settings once, when ``rest_framework.views``
+    is imported: they become class attributes of ``APIView`` (and
+    ``GenericAPIView``), which every view inherits. Overriding
+    ``REST_FRAMEWORK`` in a running process therefore changes nothing for the
+    views. A server started with the settings has them from the start: this
+    gives the API's viewsets those attributes explicitly, as the settings say,
+    and points ``ROOT_URLCONF`` at them for the ``with`` block. ``viewsets``
     sets further attributes by viewset name, e.g.
     ``URLVisitViewSet={"pagination_class": VisitPages}``.
 
