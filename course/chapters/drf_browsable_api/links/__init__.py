@@ -1,1 +1,1 @@
-"""The shortener's one app: short URLs, their visits, the API and the redirects."""
+"""The one app: short URLs, their visits, the API and the redirects."""

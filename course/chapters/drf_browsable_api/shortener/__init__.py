@@ -1,1 +1,1 @@
-"""The URL shortener's Django project: settings, URLs, WSGI entry point, renderers."""
+"""The Django project: settings, URLs, WSGI entry point, renderers."""
