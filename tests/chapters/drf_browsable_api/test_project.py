@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from course import servers
 from course.chapters.drf_browsable_api import project
 from course.chapters.drf_browsable_api.links.models import URL, URLVisit
 from course.chapters.drf_browsable_api.questions import BROWSER, url_listings
@@ -229,3 +231,30 @@ def test_the_proxy_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPa
     assert settings.rest_framework_settings("production")["NUM_PROXIES"] == 1
     monkeypatch.delenv("SHORTENER_PROXIES")
     assert settings.rest_framework_settings("production")["NUM_PROXIES"] == 0
+
+
+CRAWLER = [sys.executable, "-m", "course.chapters.drf_browsable_api.crawler"]
+
+
+def crawl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CRAWLER, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_the_crawler_counts_what_a_server_answers(few_urls: None) -> None:
+    with project.start_server({"SHORTENER_ENV": "development"}) as server:
+        done = crawl(f"{server.url}/api/url-visits/", "--threads", "2", "--seconds", "0.5")
+    counts = json.loads(done.stdout)
+    assert done.returncode == 0 and set(counts) == {"200"} and counts["200"] >= 2
+
+
+def test_the_crawler_counts_a_missing_server_as_errors() -> None:
+    port = servers.free_port()
+    done = crawl(f"http://127.0.0.1:{port}/", "--threads", "1", "--seconds", "0.3")
+    assert done.returncode == 0 and set(json.loads(done.stdout)) == {"error"}
+
+
+@pytest.mark.parametrize("args", [["--threads", "0"], ["--seconds", "0"]])
+def test_the_crawler_refuses_nonsense(args: list[str]) -> None:
+    done = crawl("http://127.0.0.1:1/", *args)
+    assert done.returncode == 2
+    assert "--threads must be 1 or more, --seconds more than 0" in done.stderr
