@@ -299,20 +299,10 @@ class BrowsableSwitch(Question):
         seeded()
         if not callable(renderer_settings):
             raise Incorrect(f"expected a function, got {type(renderer_settings).__name__}")
-        for value in ON:
-            self._expect(
-                renderer_settings,
-                Environ(SHORTENER_DEBUG=value),
-                browsable=True,
-                other="0",
-            )
-        for value in OFF:
-            self._expect(
-                renderer_settings,
-                Environ(SHORTENER_DEBUG=value),
-                browsable=False,
-                other="1",
-            )
+        # Each value, with the opposite one in os.environ to catch answers that read it.
+        for values, browsable, opposite in [(ON, True, "0"), (OFF, False, "1")]:
+            for value in values:
+                self._expect(renderer_settings, Environ(SHORTENER_DEBUG=value), browsable, opposite)
         self._expect(
             renderer_settings,
             Environ(PATH="/usr/bin"),
