@@ -27,7 +27,6 @@ from course.servers import ProcessServer
 
 SETTINGS = "course.chapters.drf_browsable_api.shortener.settings"
 WSGI_APP = "course.chapters.drf_browsable_api.shortener.wsgi:application"
-HERE = Path(__file__).parent
 
 _database: Path | None = None
 _urlconfs = itertools.count(1)
