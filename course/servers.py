@@ -132,9 +132,13 @@ _RESTART = "restart the kernel and run the notebook from the top; if it happens 
 
 
 class ProcessServer:
-    """A server running as a child process (see :mod:`course.processes`), its output kept in memory."""
+    """A server running as a child process (see :mod:`course.processes`), its output kept in memory.
 
-    def __init__(self, command: Sequence[str], port: int, child: Child) -> None:
+    A background worker that listens on no port (see :func:`start_worker`) is one too, with
+    ``port`` None.
+    """
+
+    def __init__(self, command: Sequence[str], port: int | None, child: Child) -> None:
         self.command = list(command)
         self.port = port
         self.child = child
@@ -151,6 +155,8 @@ class ProcessServer:
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``, the base address of the server."""
+        if self.port is None:
+            raise AttributeError(f"{' '.join(self.command)} is a worker: it listens on no port")
         return f"http://{HOST}:{self.port}"
 
     @property
@@ -212,7 +218,8 @@ class ProcessServer:
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<ProcessServer {self.url} {state}: {' '.join(self.command)}>"
+        where = "worker" if self.port is None else self.url
+        return f"<ProcessServer {where} {state}: {' '.join(self.command)}>"
 
 
 def start_process(
@@ -262,6 +269,47 @@ def start_process(
         server.stop()
         raise
     return server
+
+
+def start_worker(
+    command: Sequence[str],
+    *,
+    ready: str,
+    timeout: float = 15.0,
+    env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
+) -> ProcessServer:
+    """Run a background ``command`` that listens on no port (a queue worker, say).
+
+    It counts as started once it writes a line containing ``ready``, and is
+    stopped like a server: by :meth:`ProcessServer.stop`, a ``with`` block, or
+    at exit. Raises :class:`~course.errors.ServerError` naming the command and
+    its last output when it exits first or says nothing within ``timeout`` s.
+    """
+    try:
+        child = spawn(command, cwd=cwd, env=env)
+    except SetupProblem as problem:
+        raise ServerError(problem.message, fix=problem.fix) from problem
+    worker = ProcessServer(command, None, child)
+    _LIVE.add(worker)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                worker.wait_for_output(ready, timeout=0.1)
+                return worker
+            except TimeoutError:
+                pass
+            if not worker.running or time.monotonic() > deadline:
+                how = "exited before it" if not worker.running else f"did not within {timeout:g} s say it"
+                out = worker.output() or "(no output)"
+                raise ServerError(
+                    f"the worker {how} was ready ({ready!r}).\ncommand: {' '.join(command)}\nlast output:\n{out}",
+                    fix=_RESTART,
+                )
+    except BaseException:
+        worker.stop()
+        raise
 
 
 class _Serving(Protocol):
@@ -378,6 +426,7 @@ __all__ = [
     "shared",
     "start_process",
     "start_thread",
+    "start_worker",
     "stop_all",
     "wait_until_ready",
 ]

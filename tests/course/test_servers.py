@@ -296,3 +296,27 @@ def test_wait_for_output_returns_a_line_written_after_the_start():
         assert server.lines_written == mark + 1
         with pytest.raises(TimeoutError, match="'never written'"):
             server.wait_for_output("never written", timeout=0.2)
+
+
+def test_a_worker_is_started_once_it_says_it_is_ready_and_then_stopped():
+    script = "import time; time.sleep(0.3); print('worker ready', flush=True); time.sleep(60)"
+    started = time.monotonic()
+    worker = servers.start_worker([sys.executable, "-c", script], ready="worker ready")
+    assert time.monotonic() - started >= 0.3
+    assert worker.running and worker in servers.live()
+    assert "worker" in repr(worker) and worker.port is None
+    with pytest.raises(AttributeError, match="listens on no port"):
+        _ = worker.url
+    worker.stop()
+    assert not worker.running and worker not in servers.live()
+
+
+def test_a_worker_that_exits_or_stays_silent_is_reported_with_its_output():
+    crash = [sys.executable, "-c", "print('no such channel layer'); raise SystemExit(1)"]
+    with pytest.raises(servers.ServerError, match="exited before it was ready") as error:
+        servers.start_worker(crash, ready="Running worker")
+    assert "no such channel layer" in str(error.value)
+    silent = [sys.executable, "-c", "print('booting', flush=True); import time; time.sleep(60)"]
+    with pytest.raises(servers.ServerError, match="did not within 0.5 s say it was ready"):
+        servers.start_worker(silent, ready="Running worker", timeout=0.5)
+    assert not servers.live()
