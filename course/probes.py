@@ -56,14 +56,20 @@ def http(path: str = "/", *, ready: Callable[[int], bool] = lambda status: statu
     return probe
 
 
-def websocket(path: str = "/") -> Probe:
-    """Ready when an opening handshake on ``path`` gets ``101 Switching Protocols`` with the right accept key."""
+def websocket(path: str = "/", *, origin: bool = False) -> Probe:
+    """Ready when an opening handshake on ``path`` gets ``101 Switching Protocols`` with the right accept key.
+
+    ``origin=True`` sends the ``Origin`` header a browser on the server's own pages
+    would send (``http://host:port``): servers that check origins, such as
+    Channels behind ``AllowedHostsOriginValidator``, refuse a handshake without one.
+    """
 
     def probe(host: str, port: int) -> bool:
         key = base64.b64encode(os.urandom(16)).decode()
+        sent_origin = f"Origin: http://{host}:{port}\r\n" if origin else ""
         request = (
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            f"{sent_origin}Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         )
         expected = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
         try:

@@ -34,6 +34,12 @@ class Handshake(socketserver.StreamRequestHandler):
         accept = base64.b64encode(hashlib.sha1((headers["sec-websocket-key"] + WEBSOCKET_GUID).encode()).digest())
         if "/wrong" in lines[0]:
             accept = b"bm90IHRoZSBrZXk="
+        if (
+            "/checks-origin" in lines[0]
+            and headers.get("origin") != f"http://{self.request.getsockname()[0]}:{self.server.server_address[1]}"
+        ):
+            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            return
         if "/plain" in lines[0]:
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
             return
@@ -88,6 +94,13 @@ def test_websocket_probe_needs_101_with_the_right_accept_key():
         assert probes.websocket("/ws/chat/")("127.0.0.1", server.port)
         assert not probes.websocket("/wrong")("127.0.0.1", server.port)
         assert not probes.websocket("/plain")("127.0.0.1", server.port)
+
+
+def test_websocket_probe_can_send_the_origin_a_browser_on_the_site_would_send():
+    """Is a server that refuses handshakes without the right Origin (as Channels can) ready for the probe?"""
+    with servers.start_thread(lambda addr: ThreadingTCP(addr, Handshake)) as server:
+        assert not probes.websocket("/checks-origin/")("127.0.0.1", server.port)
+        assert probes.websocket("/checks-origin/", origin=True)("127.0.0.1", server.port)
 
 
 def test_redis_probe_needs_pong_not_just_a_connection(monkeypatch):
