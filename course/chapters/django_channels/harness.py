@@ -1,0 +1,139 @@
+"""Run consumers inside this process, as the exercise checks (and the tests) do.
+
+:func:`setup` configures a small Django project in the running process when
+none is configured yet: the auth and session apps, Channels, the in-memory
+channel layer and a SQLite database in a temporary folder that is removed at
+exit. :func:`run` runs a coroutine to the end from synchronous code, even in a
+notebook, whose own event loop is already running. :func:`fresh_layer` gives a
+check an empty channel layer, so that groups left by an earlier answer cannot
+change the verdict on this one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from course.errors import SetupProblem
+
+T = TypeVar("T")
+
+_folder: Path | None = None
+
+
+def setup() -> Path:
+    """Configure Django once per process, with every migration applied; return the database.
+
+    Jupyter runs cells while an event loop is running, and Django refuses
+    database calls there unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set: the checks
+    make users and sessions from the notebook's thread, one call at a time, so
+    it is set here.
+    """
+    global _folder
+    try:
+        import channels  # noqa: F401 - fail early with a setup message
+        import django
+        from django.conf import settings
+    except ImportError as missing:
+        raise SetupProblem(
+            f"{missing.name} is not installed, so the chapter's consumers cannot run.",
+            fix="run `make setup` (or pip install -r requirements.txt)",
+        ) from missing
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if _folder is not None:
+        return _folder / "db.sqlite3"
+    _folder = Path(tempfile.mkdtemp(prefix="channels-checks-"))
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
+    if not settings.configured:
+        settings.configure(
+            SECRET_KEY="only-for-the-checks",
+            INSTALLED_APPS=[
+                "django.contrib.auth",
+                "django.contrib.contenttypes",
+                "django.contrib.sessions",
+                "channels",
+            ],
+            DATABASES={
+                "default": {
+                    "ENGINE": "django.db.backends.sqlite3",
+                    "NAME": _folder / "db.sqlite3",
+                }
+            },
+            CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            USE_TZ=True,
+        )
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return _folder / "db.sqlite3"
+
+
+def run(main: Callable[[], Awaitable[T]], timeout: float) -> T:
+    """Run ``main()`` in a new event loop on its own thread; return its result or raise its error.
+
+    A notebook's thread already runs an event loop, so ``asyncio.run`` cannot
+    be called there. After ``timeout`` s the coroutine is cancelled and
+    :class:`TimeoutError` is raised; a consumer that blocks its loop for good
+    cannot be cancelled, and is left to the question's time limit.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(asyncio.wait_for(_awaited(main), timeout))
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, name="channels-check", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
+async def _awaited(main: Callable[[], Awaitable[T]]) -> T:
+    return await main()
+
+
+@contextmanager
+def fresh_layer() -> Iterator[Any]:
+    """Make a new, empty in-memory layer the default one inside the block; yield it.
+
+    Consumers look their layer up when a connection starts, so every consumer
+    started inside the block uses this one.
+    """
+    from channels.layers import InMemoryChannelLayer, channel_layers
+
+    layer = InMemoryChannelLayer()
+    before = channel_layers.backends.get("default")
+    channel_layers.backends["default"] = layer
+    try:
+        yield layer
+    finally:
+        if before is None:
+            channel_layers.backends.pop("default", None)
+        else:
+            channel_layers.backends["default"] = before
+
+
+def session_cookie(username: str, *, staff: bool = False, active: bool = True) -> bytes:
+    """A ``Cookie`` header value with a logged-in session of user ``username`` (made if missing)."""
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    user, _ = User.objects.update_or_create(username=username, defaults={"is_staff": staff, "is_active": active})
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
