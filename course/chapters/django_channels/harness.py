@@ -4,9 +4,9 @@
 none is configured yet: the auth and session apps, Channels, the in-memory
 channel layer and a SQLite database in a temporary folder that is removed at
 exit. :func:`run` runs a coroutine to the end from synchronous code, even in a
-notebook, whose own event loop is already running. :func:`fresh_layer` gives a
-check an empty channel layer, so that groups left by an earlier answer cannot
-change the verdict on this one.
+notebook, whose own event loop is already running, and gives the run a sync
+thread of its own. :func:`fresh_layer` gives a check an empty channel layer, so
+that groups left by an earlier answer cannot change the verdict on this one.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
+import queue
 import shutil
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -85,6 +87,11 @@ def run(main: Callable[[], Awaitable[T]], timeout: float) -> T:
     be called there. After ``timeout`` s the coroutine is cancelled and
     :class:`TimeoutError` is raised; a consumer that blocks its loop for good
     cannot be cancelled, and is left to the question's time limit.
+
+    Sync consumers, and every consumer's pass to close database connections,
+    run in asgiref's one shared "thread-sensitive" thread. Here each run gets
+    a thread of its own instead, so an answer that never returns from a sync
+    handler holds up only its own check, not the checks after it.
     """
     outcome: dict[str, Any] = {}
 
@@ -103,7 +110,41 @@ def run(main: Callable[[], Awaitable[T]], timeout: float) -> T:
 
 
 async def _awaited(main: Callable[[], Awaitable[T]]) -> T:
-    return await main()
+    from asgiref.sync import ThreadSensitiveContext
+
+    executor = OneDaemonThread()
+    try:
+        async with ThreadSensitiveContext(executor=executor):
+            return await main()
+    finally:
+        executor.shutdown(wait=False)
+
+
+class OneDaemonThread(Executor):
+    """Runs calls one at a time on one daemon thread: a call that never returns cannot stop the process exiting."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None]
+        self._jobs = queue.SimpleQueue()
+        threading.Thread(target=self._work, name="channels-check-sync", daemon=True).start()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._jobs.put((future, fn, args, kwargs))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._jobs.put(None)  # the thread ends after the calls already given
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, fn, args, kwargs = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:  # handed to the caller, like ThreadPoolExecutor does
+                future.set_exception(error)
 
 
 @contextmanager

@@ -54,6 +54,10 @@ QUIET = 0.2
 """Seconds a check listens to be sure that a message does not come."""
 SETTLE = 0.1
 """Seconds a check lets consumers finish joining their groups before it sends to them."""
+LATER = 1.2
+"""Seconds q1 waits before a message whose time must not be an earlier one's."""
+SLACK = 0.25
+"""Seconds a time may lie after the answer arrived (clock steps between processes)."""
 
 DEFINE_SECONDS = 0.3
 """How long :func:`define` takes, as a call to a dictionary service might."""
@@ -98,7 +102,8 @@ def channels_quiet() -> Iterator[None]:
     Also silenced: the warning asgiref gives when Channels' own ``Worker`` hands a sync
     consumer its plain ``send`` function, which ``runworker`` gives just the same.
     """
-    loggers = [logging.getLogger(name) for name in ("asgiref.server", "django.channels.server", "django")]
+    names = ("asgiref.server", "django.channels.server", "django", "asyncio")
+    loggers = [logging.getLogger(name) for name in names]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL + 1)
@@ -112,19 +117,32 @@ def channels_quiet() -> Iterator[None]:
 
 
 async def open_client(app: Any, url: str, what: str, headers: list[tuple[bytes, bytes]] | None = None) -> Any:
-    """Connect a test client; Incorrect when the consumer crashes or refuses it."""
+    """Connect a test client; Incorrect when the consumer crashes, refuses it, or never answers."""
     client = WebsocketCommunicator(app, url, headers=headers)
-    accepted, _ = await reply(client.connect(timeout=WAIT), f"while {what} connected")
+    try:
+        accepted, _ = await reply(client.connect(timeout=WAIT), f"while {what} connected", client)
+    except TimeoutError:
+        raise Incorrect(
+            f"{what}'s connection was neither accepted nor refused within {WAIT:g} s: call "
+            "self.accept() in `connect` (or leave `connect` out: the generic consumers accept)"
+        ) from None
     if not accepted:
         raise Incorrect(f"{what} was refused: accept the connection in `connect` (self.accept())")
     return client
 
 
-async def reply(awaitable: Any, when: str) -> Any:
-    """Await a step of a test client; the consumer's own error is reported, not raised."""
+async def reply(awaitable: Any, when: str, client: Any = None) -> Any:
+    """Await a step of a test client; the consumer's own error is reported, not raised.
+
+    A :class:`TimeoutError` is the test client's own (nothing came in time) unless
+    ``client``'s consumer ended with that error itself.
+    """
     try:
         return await awaitable
     except TimeoutError:
+        future = getattr(client, "future", None)
+        if future is not None and future.done() and not future.cancelled() and future.exception() is not None:
+            raise Incorrect(f"your consumer raised {describe_error(future.exception())} {when}") from None
         raise
     except Exception as error:
         raise Incorrect(f"your consumer raised {describe_error(error)} {when}") from None
@@ -133,7 +151,7 @@ async def reply(awaitable: Any, when: str) -> Any:
 async def text_from(client: Any, what: str, after: str) -> str:
     """The next text frame sent to ``client``; Incorrect for silence, a close or bytes."""
     try:
-        message = await reply(client.receive_output(timeout=WAIT), f"after {after}")
+        message = await reply(client.receive_output(timeout=WAIT), f"after {after}", client)
     except TimeoutError:
         raise Incorrect(f"{what} got no answer within {WAIT:g} s after {after}") from None
     if message["type"] == "websocket.close":
@@ -206,9 +224,11 @@ class Shout(Question):
         first = await open_client(app, "/shout/", "a client")
         second = await open_client(app, "/shout/", "a second client")
         try:
-            for text in ("hello", "Déjà vu, 3 times!", "ALREADY LOUD"):
+            for text in ("hello", "Déjà vu, 3 times!", "  spaced out  "):
                 await self.expect_shout(first, text)
             await silent(second, "the second client", "the first client's messages (answer only the sender)")
+            await asyncio.sleep(LATER)  # a time taken at connect, or kept from an earlier message, is now stale
+            await self.expect_shout(first, "ALREADY LOUD, a second later")
             await self.expect_shout(second, "from the second client")
             await silent(first, "the first client", "the second client's message (answer only the sender)")
         finally:
@@ -226,10 +246,11 @@ class Shout(Question):
         if got["text"] != text.upper():
             raise Incorrect(f'"text" should be {text.upper()!r} for {text!r}; got {got["text"]!r}')
         stamp = self.parse_time(got["time"])
-        if not before.timestamp() - 1 <= stamp.timestamp() <= after.timestamp() + 1:
+        # A time cut to whole seconds is still the arrival time, so up to 1 s early is fine.
+        if not before.timestamp() - 1 <= stamp.timestamp() <= after.timestamp() + SLACK:
             raise Incorrect(
-                f'"time" should be when the message arrived ({before.isoformat()}); got '
-                f"{got['time']!r}, {abs(stamp - before).total_seconds():.0f} s away"
+                f'"time" should be the moment this message arrived ({before.isoformat()}), taken when it '
+                f"arrives; got {got['time']!r}, {abs(stamp - before).total_seconds():.1f} s away"
             )
 
     @staticmethod
@@ -242,7 +263,10 @@ class Shout(Question):
         try:
             stamp = datetime.fromisoformat(value)
         except ValueError:
-            raise Incorrect(f'"time" should be an ISO 8601 string such as {example!r}; got {value!r}') from None
+            raise Incorrect(
+                f'"time" should be an ISO 8601 string that datetime.fromisoformat reads, such as '
+                f"{example!r}; got {value!r}"
+            ) from None
         if stamp.tzinfo is None:
             raise Incorrect(
                 f'"time" {value!r} has no UTC offset, so a client cannot tell which time zone it is in: '
@@ -293,45 +317,76 @@ class Topics(Question):
     async def scenario(self, app: Any, layer: Any) -> None:
         ada = await open_client(app, "/topics/", "ada")
         bob = await open_client(app, "/topics/", "bob")
+        await asyncio.sleep(SETTLE)
+        known = set(layer.channels)
         cy = await open_client(app, "/topics/", "cy")
+        await asyncio.sleep(SETTLE)
+        cys_channels = set(layer.channels) - known  # the channel cy's consumer reads
         clients = [ada, bob, cy]
         try:
-            await self.send(ada, {"subscribe": "news"})
-            await self.send(ada, {"subscribe": "news"})
-            await self.send(bob, {"subscribe": "news"})
-            await self.send(cy, {"subscribe": "sport"})
+            for client, content in (
+                (ada, {"subscribe": "news"}),
+                (ada, {"subscribe": "news"}),
+                (ada, {"subscribe": "sport"}),
+                (bob, {"subscribe": "news"}),
+                (cy, {"subscribe": "sport"}),
+                (cy, {"subscribe": "weather"}),
+            ):
+                await self.send(client, content)
             await asyncio.sleep(SETTLE)
+            subscribed = "ada subscribed to news (twice) and sport, bob to news, cy to sport and weather"
 
             await self.send(ada, {"publish": "news", "text": "rain at noon"})
-            for who, client in (("ada", ada), ("bob", bob)):
-                await self.expect(client, who, "news", "rain at noon", "ada published it to news")
-            await silent(cy, "cy (subscribed to sport only)", "ada published to news")
-            await silent(ada, "ada (subscribed twice, so once is enough)", "her news message")
+            after = f"{subscribed}, and ada published to news"
+            await self.expect(ada, "ada", "news", "rain at noon", after)
+            await self.expect(bob, "bob", "news", "rain at noon", after)
+            await silent(cy, "cy (not subscribed to news)", after)
+            await silent(ada, "ada, who had her copy already,", after)
+
+            await self.send(cy, {"publish": "sport", "text": "match at six"})
+            after = f"{subscribed}, and cy published to sport"
+            await self.expect(ada, "ada", "sport", "match at six", after)
+            await self.expect(cy, "cy", "sport", "match at six", after)
+            await silent(bob, "bob (not subscribed to sport)", after)
 
             await self.send(cy, {"publish": "news", "text": "from outside"})
-            for who, client in (("ada", ada), ("bob", bob)):
-                await self.expect(client, who, "news", "from outside", "cy, who is not subscribed, published to news")
-            await silent(cy, "cy (not subscribed to news)", "cy published to news")
+            after = "cy, who is not subscribed to news, published to it"
+            await self.expect(ada, "ada", "news", "from outside", after)
+            await self.expect(bob, "bob", "news", "from outside", after)
+            await silent(cy, "cy", after)
 
             await self.send(ada, {"unsubscribe": "news"})
             await asyncio.sleep(SETTLE)
             await self.send(bob, {"publish": "news", "text": "ada left"})
-            await self.expect(bob, "bob", "news", "ada left", "bob published to news")
-            await silent(ada, "ada (unsubscribed)", "bob published to news")
+            after = "ada unsubscribed from news, and bob published to it"
+            await self.expect(bob, "bob", "news", "ada left", after)
+            await silent(ada, "ada", after)
+            await self.send(bob, {"publish": "sport", "text": "ada stays here"})
+            after = "ada unsubscribed from news only, and bob published to sport"
+            await self.expect(ada, "ada", "sport", "ada stays here", after)
+            await self.expect(cy, "cy", "sport", "ada stays here", after)
 
             await self.send(bob, {"publish": "nobody-here", "text": "echo?"})
             await silent(bob, "bob", "publishing to a topic with no subscribers")
 
-            before = in_groups(layer)
-            await cy.disconnect(timeout=WAIT)
             clients.remove(cy)
-            await self.departed(layer, before)
+            try:
+                await reply(cy.disconnect(timeout=WAIT), "when cy disconnected", cy)
+                if cy.future.cancelled():  # the test client stopped it: it did not end by itself
+                    raise TimeoutError
+            except TimeoutError:
+                raise Incorrect(
+                    f"cy disconnected, but cy's consumer was still running {WAIT:g} s later: a "
+                    "`websocket_disconnect` of your own must end with `raise StopConsumer()` (or "
+                    "call super()); `disconnect` is the method meant for clean-up"
+                ) from None
+            await self.departed(layer, bob, ada, cys_channels)
         finally:
             await close_all(*clients)
 
     @staticmethod
     async def send(client: Any, content: dict[str, str]) -> None:
-        await reply(client.send_json_to(content), f"on receiving {json.dumps(content)}")
+        await reply(client.send_json_to(content), f"on receiving {json.dumps(content)} (or earlier)", client)
 
     @staticmethod
     async def expect(client: Any, who: str, topic: str, text: str, after: str) -> None:
@@ -341,18 +396,27 @@ class Topics(Question):
                 f"{who} should have got {json.dumps({'topic': topic, 'text': text})} after {after}; got {got!r}"
             )
 
-    @staticmethod
-    async def departed(layer: Any, before: set[str]) -> None:
-        """After cy disconnected, cy's channel must leave every group it was in."""
+    async def departed(self, layer: Any, bob: Any, ada: Any, cys_channels: set[str]) -> None:
+        """After cy left, cy's channel is in no group, and nothing published reaches it."""
         deadline = time.monotonic() + WAIT
-        while not before - in_groups(layer):
+        while cys_channels & in_groups(layer):
             if time.monotonic() > deadline:
                 raise Incorrect(
                     "cy disconnected, but cy's channel is still in a group: discard it from every "
-                    "topic in `disconnect`, or a departed client stays a member until the group "
-                    "expires (a day, with channels_redis)"
+                    "topic cy subscribed to in `disconnect`, or a departed client stays a member "
+                    "until the group expires (a day)"
                 )
             await asyncio.sleep(0.01)
+        for topic in ("sport", "weather"):
+            await self.send(bob, {"publish": topic, "text": "after cy left"})
+        await asyncio.sleep(SETTLE)
+        await self.expect(ada, "ada", "sport", "after cy left", "cy left, and bob published to sport")
+        waiting = sum(layer.channels[name].qsize() for name in cys_channels if name in layer.channels)
+        if waiting:
+            raise Incorrect(
+                f"cy disconnected, but {waiting} message(s) published afterwards were still sent to "
+                "cy's channel: forget a client's subscriptions when it disconnects"
+            )
 
 
 # --------------------------------------------------------------------------- q3
@@ -403,7 +467,7 @@ class Board(Question):
         bob = await open_client(app, "/board/", "bob (a member, not staff)", [(b"cookie", cookies["bob"])])
         await asyncio.sleep(SETTLE)
         try:
-            await reply(ada.send_json_to({"post": "lunch at one"}), 'on ada\'s {"post": "lunch at one"}')
+            await reply(ada.send_json_to({"post": "lunch at one"}), 'on ada\'s {"post": "lunch at one"}', ada)
             for who, client in (("ada", ada), ("bob", bob)):
                 got = await json_from(client, who, "ada, a staff member, posted")
                 if got != {"author": "ada", "text": "lunch at one"}:
@@ -411,12 +475,18 @@ class Board(Question):
                         f'{who} should have got {{"author": "ada", "text": "lunch at one"}} after ada '
                         f"posted; got {got!r}"
                     )
-            await reply(bob.send_json_to({"post": "free cake"}), 'on bob\'s {"post": "free cake"}')
+            await silent(ada, "ada, who had her copy already,", "she posted")
+            await reply(bob.send_json_to({"post": "free cake"}), 'on bob\'s {"post": "free cake"}', bob)
             got = await json_from(bob, "bob", "he posted without being staff")
-            if not isinstance(got, dict) or set(got) != {"error"} or not got["error"]:
+            if (
+                not isinstance(got, dict)
+                or set(got) != {"error"}
+                or not isinstance(got["error"], str)
+                or not got["error"]
+            ):
                 raise Incorrect(
-                    'bob is not staff, so his post should be refused with {"error": "…"} sent to him '
-                    f"alone; he got {got!r}"
+                    'bob is not staff, so his post should be refused with {"error": "…"}, a message '
+                    f"that says why, sent to him alone; he got {got!r}"
                 )
             await silent(ada, "ada", "bob, who is not staff, tried to post")
         finally:
@@ -427,15 +497,20 @@ class Board(Question):
         headers = [(b"cookie", cookie)] if cookie else []
         client = WebsocketCommunicator(app, "/board/", headers=headers)
         try:
-            accepted, _ = await reply(client.connect(timeout=WAIT), f"when {who} connected")
+            try:
+                accepted, _ = await reply(client.connect(timeout=WAIT), f"when {who} connected", client)
+            except TimeoutError:
+                raise Incorrect(
+                    f"{who} was neither refused nor accepted within {WAIT:g} s: refuse with close() in `connect`"
+                ) from None
             if not accepted:
                 return
             try:
                 message = await reply(client.receive_output(timeout=0.5), f"after {who} connected")
             except TimeoutError:
                 raise Incorrect(
-                    f"{who} was let in: only logged-in users may connect. In `connect`, check "
-                    '`self.scope["user"].is_authenticated` and close() before accept()'
+                    f"{who} was let in: only logged-in users with an active account may connect. In "
+                    '`connect`, check `self.scope["user"].is_authenticated` and close() before accept()'
                 ) from None
             if message["type"] != "websocket.close":
                 raise Incorrect(f"{who} was let in and sent {message.get('text', message)!r}: turn them away instead")
@@ -490,7 +565,8 @@ class Checksums(Question):
         for name, data in made.items():
             (folder / name).write_bytes(data)
         (folder / "a-folder").mkdir()
-        return {name: folder / name for name in (*made, "a-folder", "missing.txt")}
+        names = (*made, "a-folder", "missing.txt", "notes.txt/inside")  # a file used as a folder
+        return {name: folder / name for name in names}
 
     async def scenario(self, app: Any, layer: Any, files: dict[str, Path]) -> None:
         errors: list[BaseException] = []
@@ -505,8 +581,8 @@ class Checksums(Question):
         inbox = await layer.new_channel()
         await layer.group_add(group, inbox)
         try:
-            for name in ("notes.txt", "missing.txt", "photo.bin", "a-folder", "empty.bin"):
-                await self.job(layer, inbox, group, files[name], errors)
+            for name in ("notes.txt", "missing.txt", "photo.bin", "a-folder", "notes.txt/inside", "empty.bin"):
+                await self.job(layer, inbox, group, name, files[name], errors)
             await layer.send("checksums", {"type": "checksum.file", "path": str(files["notes.txt"]), "group": "other"})
             await asyncio.sleep(QUIET)
             if await self.next_notice(layer, inbox, QUIET) is not None:
@@ -517,26 +593,41 @@ class Checksums(Question):
             for details in worker.application_instances.values():
                 details["future"].cancel()
 
-    async def job(self, layer: Any, inbox: str, group: str, file: Path, errors: list[BaseException]) -> None:
+    async def job(self, layer: Any, inbox: str, group: str, name: str, file: Path, errors: list[BaseException]) -> None:
         message = {"type": "checksum.file", "path": str(file), "group": group}
         await layer.send("checksums", message)
         notice = await self.next_notice(layer, inbox, WAIT)
-        what = f"the job for {file.name}"
+        what = f"the job for {name}"
         if notice is None:
-            crashed = f": your consumer raised {describe_error(errors[-1])}" if errors else ""
+            if errors:
+                raise Incorrect(
+                    f"no notice reached the group within {WAIT:g} s after {what}: your consumer raised "
+                    f"{describe_error(errors[-1])}. A worker that raises loses the job: the layer "
+                    "delivers each message at most once"
+                )
             raise Incorrect(
-                f"no notice reached the group within {WAIT:g} s after {what}{crashed}. "
-                "A worker that raises loses the job: the layer delivers each message at most once"
+                f"no notice reached the group within {WAIT:g} s after {what}: send one with "
+                'group_send to the group named in message["group"]'
             )
         if not file.is_file():
+            kind = "a folder" if file.is_dir() else "a file that does not exist"
             expected_keys = {"type", "path", "error"}
-            if notice.get("type") != "checksum.failed" or set(notice) != expected_keys or not notice["error"]:
+            error = notice.get("error")
+            if notice.get("type") != "checksum.failed" or set(notice) != expected_keys:
                 raise Incorrect(
-                    f"{what} ({'a folder' if file.exists() else 'a file that does not exist'}) should be "
-                    f'reported as {{"type": "checksum.failed", "path": …, "error": "…"}}; got {notice!r}'
+                    f'{what} ({kind}) should be reported as {{"type": "checksum.failed", "path": …, '
+                    f'"error": "…"}}; got {notice!r}'
                 )
             if notice["path"] != str(file):
                 raise Incorrect(f'{what}: "path" should be {str(file)!r}; got {notice["path"]!r}')
+            if not isinstance(error, str) or not error.strip() or error == str(file):
+                raise Incorrect(
+                    f'{what}: "error" should be a message that says why, such as str(error), not '
+                    f"{error!r}: a channel layer like channels_redis carries only plain data"
+                )
+            extra = await self.next_notice(layer, inbox, QUIET)
+            if extra is not None:
+                raise Incorrect(f"{what} got a second notice after its failure: {extra!r} (return after the failure)")
             return
         data = file.read_bytes()
         expected = {
@@ -606,17 +697,17 @@ class Lookup(Question):
         clients = [await open_client(app, "/lookup/", f"client {n}") for n in (1, 2, 3)]
         probe = await open_client(app, "/echo/", "a client of another consumer")
         try:
-            await reply(clients[0].send_to(text_data="websocket"), "on receiving 'websocket'")
+            await reply(clients[0].send_to(text_data="WebSocket"), "on receiving 'WebSocket'")
             started = time.perf_counter()
             await asyncio.sleep(PAUSE)  # the lookup is under way now; a blocked loop wakes up late
             await probe.send_to(text_data="ping")
             await text_from(probe, "the other client", "sending 'ping'")
             echo = time.perf_counter() - started - PAUSE
-            answer = await text_from(clients[0], "client 1", "sending 'websocket'")
-            if answer != _definition("websocket"):
+            answer = await text_from(clients[0], "client 1", "sending 'WebSocket'")
+            if answer != _definition("WebSocket"):
                 raise Incorrect(
-                    f"'websocket' should be answered with define('websocket'), "
-                    f"{_definition('websocket')!r}; got {answer!r}"
+                    f"'WebSocket' should be answered with define('WebSocket'), "
+                    f"{_definition('WebSocket')!r}; got {answer!r}"
                 )
             if echo > 0.15:
                 raise Incorrect(

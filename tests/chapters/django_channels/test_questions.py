@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import os
+import threading
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -113,9 +114,27 @@ def test_q1_wrong_answers_are_explained() -> None:
     incorrect(q1.evaluate(shout(time.time)), "ISO 8601 string", "float")
     incorrect(q1.evaluate(shout(lambda: datetime.now(UTC).strftime("%d/%m/%Y %H:%M"))), "ISO 8601 string")
     incorrect(
-        q1.evaluate(shout(lambda: (datetime.now(UTC) - timedelta(hours=1)).isoformat())), "when the message arrived"
+        q1.evaluate(shout(lambda: (datetime.now(UTC) - timedelta(hours=1)).isoformat())),
+        "the moment this message arrived",
     )
     incorrect(q1.evaluate(shout(lambda: datetime.now(UTC).isoformat(), text=str.title)), "\"text\" should be 'HELLO'")
+
+    class StampedAtConnect(WebsocketConsumer):
+        def connect(self) -> None:
+            self.since = datetime.now(UTC).isoformat()
+            self.accept()
+
+        def receive(self, text_data: Any = None, bytes_data: Any = None) -> None:
+            self.send(text_data=json.dumps({"text": text_data.upper(), "time": self.since}))
+
+    incorrect(q1.evaluate(StampedAtConnect), "the moment this message arrived", "taken when it arrives")
+    incorrect(q1.evaluate(shout(lambda: datetime.now(UTC).isoformat(), text=lambda t: t.strip().upper())), "SPACED OUT")
+
+    class NeverAccepts(WebsocketConsumer):
+        def connect(self) -> None:
+            pass
+
+    incorrect(q1.evaluate(NeverAccepts), "neither accepted nor refused")
 
     class Plain(WebsocketConsumer):
         def receive(self, text_data: Any = None, bytes_data: Any = None) -> None:
@@ -244,7 +263,7 @@ def test_q2_wrong_answers_are_explained() -> None:
             if "unsubscribe" not in content:
                 await super().receive_json(content)
 
-    incorrect(q2.evaluate(NeverLeaves), "ada (unsubscribed) should have got nothing")
+    incorrect(q2.evaluate(NeverLeaves), "ada should have got nothing after ada unsubscribed from news")
 
     class OneRoom(Topics):
         async def publish(self, content: Any) -> None:
@@ -252,13 +271,77 @@ def test_q2_wrong_answers_are_explained() -> None:
             for topic in ("news", "sport"):
                 await self.channel_layer.group_send("t." + topic, message)
 
-    incorrect(q2.evaluate(OneRoom), "cy (subscribed to sport only) should have got nothing")
+    incorrect(q2.evaluate(OneRoom), "cy (not subscribed to news) should have got nothing")
 
     class TextOnly(Topics):
         async def topic_message(self, event: Any) -> None:
             await self.send_json({"text": event["text"]})
 
     incorrect(q2.evaluate(TextOnly), '{"topic": "news", "text": "rain at noon"}')
+
+    class Replaces(Topics):
+        async def receive_json(self, content: Any, **kwargs: Any) -> None:
+            if "subscribe" in content:  # one topic at a time: the new one replaces the old
+                for old in self.topics:
+                    await self.channel_layer.group_discard("t." + old, self.channel_name)
+                self.topics = set()
+            await super().receive_json(content)
+
+    incorrect(q2.evaluate(Replaces), "ada got no answer", "ada published to news")
+
+    class DropsAll(Topics):
+        async def receive_json(self, content: Any, **kwargs: Any) -> None:
+            if "unsubscribe" in content:
+                for topic in self.topics:
+                    await self.channel_layer.group_discard("t." + topic, self.channel_name)
+                self.topics = set()
+            else:
+                await super().receive_json(content)
+
+    incorrect(q2.evaluate(DropsAll), "ada unsubscribed from news only")
+
+    class RemembersLast(Topics):
+        async def receive_json(self, content: Any, **kwargs: Any) -> None:
+            await super().receive_json(content)
+            if "subscribe" in content:
+                self.topics = {content["subscribe"]}  # forgets the earlier topics
+
+    incorrect(q2.evaluate(RemembersLast), "cy's channel is still in a group")
+
+    class NeverStops(Topics):
+        async def websocket_disconnect(self, message: Any) -> None:
+            await self.disconnect(message["code"])  # no StopConsumer: the consumer runs on
+
+    incorrect(q2.evaluate(NeverStops), "still running")
+
+    class Registry(AsyncJsonWebsocketConsumer):
+        """No groups: a registry of channels per topic, shared by the class."""
+
+        subscribers: dict[str, set[str]] = {}
+        leaves = True
+
+        async def receive_json(self, content: Any, **kwargs: Any) -> None:
+            if "subscribe" in content:
+                self.subscribers.setdefault(content["subscribe"], set()).add(self.channel_name)
+            elif "unsubscribe" in content:
+                self.subscribers.get(content["unsubscribe"], set()).discard(self.channel_name)
+            elif "publish" in content:
+                message = {"type": "topic.message", "topic": content["publish"], "text": content["text"]}
+                for channel in list(self.subscribers.get(content["publish"], ())):
+                    await self.channel_layer.send(channel, message)
+
+        async def topic_message(self, event: Any) -> None:
+            await self.send_json({"topic": event["topic"], "text": event["text"]})
+
+        async def disconnect(self, code: Any) -> None:
+            if self.leaves:
+                for channels in self.subscribers.values():
+                    channels.discard(self.channel_name)
+
+    assert q2.evaluate(Registry).status == "correct"
+    Registry.subscribers.clear()
+    Registry.leaves = False
+    incorrect(q2.evaluate(Registry), "published afterwards were still sent to cy's channel")
 
     class Twice(Topics):
         async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -271,7 +354,7 @@ def test_q2_wrong_answers_are_explained() -> None:
             for n in range(2):
                 await self.channel_layer.group_send(f"t.{content['publish']}.{n}", message)
 
-    incorrect(q2.evaluate(Twice), "once is enough")
+    incorrect(q2.evaluate(Twice), "ada, who had her copy already, should have got nothing")
 
 
 # --- q3: StaffBoard -----------------------------------------------------------------------------
@@ -382,6 +465,23 @@ def test_q3_wrong_answers_are_explained() -> None:
 
     incorrect(q3.evaluate(Greets), "was let in and sent")
 
+    class TrueError(Board):
+        async def receive_json(self, content: Any, **kwargs: Any) -> None:
+            if not self.scope["user"].is_staff:
+                await self.send_json({"error": True})
+            else:
+                await super().receive_json(content)
+
+    incorrect(q3.evaluate(TrueError), "a message that says why")
+
+    class EchoesToo(Board):
+        async def receive_json(self, content: Any, **kwargs: Any) -> None:
+            await super().receive_json(content)
+            if self.scope["user"].is_staff:  # and once more to the author
+                await self.send_json({"author": self.scope["user"].username, "text": content["post"]})
+
+    incorrect(q3.evaluate(EchoesToo), "ada, who had her copy already, should have got nothing after she posted")
+
     class TellsEveryone(Board):
         async def receive_json(self, content: Any, **kwargs: Any) -> None:
             user = self.scope["user"]
@@ -390,7 +490,7 @@ def test_q3_wrong_answers_are_explained() -> None:
             else:
                 await self.channel_layer.group_send("board", {"type": "post", "author": "board", "text": "error"})
 
-    incorrect(q3.evaluate(TellsEveryone), 'refused with {"error": "…"} sent to him alone')
+    incorrect(q3.evaluate(TellsEveryone), "a message that says why, sent to him alone")
 
 
 # --- q4: ChecksumWorker -------------------------------------------------------------------------
@@ -421,6 +521,23 @@ def checksum_worker(digest: Any = hashlib.sha256, catch: Any = OSError, mode: st
     return Worker
 
 
+def test_a_sync_answer_that_never_returns_holds_up_only_its_own_check() -> None:
+    """Does a worker stuck in its sync thread leave the checks after it unharmed?"""
+
+    class Stuck(SyncConsumer):
+        def checksum_file(self, message: Any) -> None:
+            threading.Event().wait(60)  # never answers within the check
+
+    incorrect(q4.evaluate(Stuck), "no notice reached the group", "send one with group_send")
+    assert q4.evaluate(checksum_worker()).status == "correct"
+
+    class Lookup(AsyncWebsocketConsumer):
+        async def receive(self, text_data: Any = None, bytes_data: Any = None) -> None:
+            await self.send(text_data=await asyncio.to_thread(define, text_data))
+
+    assert q5.evaluate(Lookup).status == "correct"
+
+
 def test_q4_unusual_answers_pass() -> None:
     class AsyncWorker(AsyncConsumer):
         """Async, with hashlib.file_digest in a thread, and the error as repr."""
@@ -449,7 +566,46 @@ def test_q4_wrong_answers_are_explained() -> None:
     incorrect(q4.evaluate(checksum_worker(catch=())), "raised FileNotFoundError")
     incorrect(q4.evaluate(checksum_worker(mode="r")), "raised UnicodeDecodeError")
     incorrect(q4.evaluate(checksum_worker(digest=hashlib.md5)), "'sha256'")
-    incorrect(q4.evaluate(checksum_worker(group="results")), "no notice reached the group")
+    incorrect(q4.evaluate(checksum_worker(group="results")), "no notice reached the group", 'message["group"]')
+    too_narrow = checksum_worker(catch=(FileNotFoundError, IsADirectoryError))
+    incorrect(q4.evaluate(too_narrow), "notes.txt/inside", "raised NotADirectoryError")
+
+    def failing_with(error_value: Any) -> type:
+        class Worker(SyncConsumer):
+            def checksum_file(self, message: Any) -> None:
+                notify = async_to_sync(self.channel_layer.group_send)
+                try:
+                    data = open(message["path"], "rb").read()  # noqa: SIM115
+                except OSError as error:
+                    failed = {"type": "checksum.failed", "path": message["path"], "error": error_value(error)}
+                    notify(message["group"], failed)
+                    return
+                digest = hashlib.sha256(data).hexdigest()
+                notify(
+                    message["group"],
+                    {"type": "checksum.done", "path": message["path"], "sha256": digest, "size": len(data)},
+                )
+
+        return Worker
+
+    for value in (lambda e: e, lambda e: e.errno, lambda e: e.filename, lambda e: ""):
+        incorrect(q4.evaluate(failing_with(value)), '"error" should be a message that says why')
+
+    class NoReturn(SyncConsumer):
+        def checksum_file(self, message: Any) -> None:
+            notify = async_to_sync(self.channel_layer.group_send)
+            try:
+                data = open(message["path"], "rb").read()  # noqa: SIM115
+            except OSError as error:
+                notify(message["group"], {"type": "checksum.failed", "path": message["path"], "error": str(error)})
+                data = b""  # and carries on, to a second notice
+            digest = hashlib.sha256(data).hexdigest()
+            notify(
+                message["group"],
+                {"type": "checksum.done", "path": message["path"], "sha256": digest, "size": len(data)},
+            )
+
+    incorrect(q4.evaluate(NoReturn), "the job for missing.txt got a second notice")
 
     class SizeOfPath(SyncConsumer):
         def checksum_file(self, message: Any) -> None:
@@ -521,7 +677,20 @@ def test_q5_wrong_answers_are_explained() -> None:
         async def receive(self, text_data: Any = None, bytes_data: Any = None) -> None:
             await self.send(text_data=(await asyncio.to_thread(define, text_data)).lower())
 
-    incorrect(q5.evaluate(Lowercase), "should be answered with define('websocket')")
+    incorrect(q5.evaluate(Lowercase), "should be answered with define('WebSocket')")
+
+    class Normalises(AsyncWebsocketConsumer):
+        async def receive(self, text_data: Any = None, bytes_data: Any = None) -> None:
+            await self.send(text_data=await asyncio.to_thread(define, text_data.strip().lower()))
+
+    incorrect(q5.evaluate(Normalises), "should be answered with define('WebSocket')")
+
+    class GivesUp(AsyncWebsocketConsumer):
+        async def receive(self, text_data: Any = None, bytes_data: Any = None) -> None:
+            meaning = await asyncio.wait_for(asyncio.to_thread(define, text_data), 0.1)
+            await self.send(text_data=meaning)
+
+    incorrect(q5.evaluate(GivesUp), "your consumer raised TimeoutError")
 
     class OneLookupAtATime(AsyncWebsocketConsumer):
         lock = asyncio.Lock()
