@@ -128,18 +128,20 @@ def spawn(
     *,
     cwd: str | Path | None = None,
     env: dict[str, str] | None = None,
+    unset: Sequence[str] = (),
     stdin: Any = subprocess.DEVNULL,
     stdout: Any = subprocess.PIPE,
     stderr: Any = subprocess.STDOUT,
 ) -> Child:
     """Start ``command`` in its own session, tagged, dying with this process.
 
-    ``env`` is added to this process's environment. A program that cannot be
+    ``env`` is added to this process's environment, and the variables named in
+    ``unset`` are left out of it (settings meant for this process alone). A program that cannot be
     started (missing, not executable, or its folder ``cwd`` missing) is a
     :class:`~course.errors.SetupProblem` that names what to fix.
     """
     tag = f"course-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-    merged = {**os.environ, **(env or {})}
+    merged = {name: value for name, value in {**os.environ, **(env or {})}.items() if name not in unset}
     merged[TAGS_ENV] = " ".join(filter(None, [merged.get(TAGS_ENV, ""), tag]))
     if cwd is not None and not Path(cwd).is_dir():
         raise SetupProblem(

@@ -228,11 +228,15 @@ def start_process(
     port: int,
     timeout: float = 15.0,
     env: dict[str, str] | None = None,
+    unset: Sequence[str] = (),
     cwd: str | Path | None = None,
     probe: probes.Probe | None = None,
     owned: bool = True,
 ) -> ProcessServer:
     """Run ``command`` (which must listen on 127.0.0.1:``port``) and wait until ``probe`` says it answers.
+
+    ``env`` adds to this process's environment and ``unset`` names variables left out
+    (see :func:`course.processes.spawn`).
 
     ``owned=False`` is for a listener that is not our descendant (a
     container's published port): the port must then be free before the start,
@@ -246,7 +250,7 @@ def start_process(
             fix=f"stop the program listening on port {port}, or use servers.free_port()",
         )
     try:
-        child = spawn(command, cwd=cwd, env=env)
+        child = spawn(command, cwd=cwd, env=env, unset=unset)
     except SetupProblem as problem:
         raise ServerError(problem.message, fix=problem.fix) from problem
     server = ProcessServer(command, port, child)
@@ -277,17 +281,19 @@ def start_worker(
     ready: str,
     timeout: float = 15.0,
     env: dict[str, str] | None = None,
+    unset: Sequence[str] = (),
     cwd: str | Path | None = None,
 ) -> ProcessServer:
     """Run a background ``command`` that listens on no port (a queue worker, say).
 
     It counts as started once it writes a line containing ``ready``, and is
     stopped like a server: by :meth:`ProcessServer.stop`, a ``with`` block, or
-    at exit. Raises :class:`~course.errors.ServerError` naming the command and
-    its last output when it exits first or says nothing within ``timeout`` s.
+    at exit. ``env`` and ``unset`` are as for :func:`start_process`. Raises
+    :class:`~course.errors.ServerError` naming the command and its last output
+    when it exits first or says nothing within ``timeout`` s.
     """
     try:
-        child = spawn(command, cwd=cwd, env=env)
+        child = spawn(command, cwd=cwd, env=env, unset=unset)
     except SetupProblem as problem:
         raise ServerError(problem.message, fix=problem.fix) from problem
     worker = ProcessServer(command, None, child)

@@ -36,6 +36,17 @@ def test_a_child_runs_in_its_own_session_with_a_tag():
     assert child.tag in tags.split()
 
 
+def test_env_adds_to_the_environment_and_unset_leaves_variables_out(monkeypatch):
+    """Can a variable meant for this process alone be kept from a child?"""
+    monkeypatch.setenv("COURSE_TEST_PARENT_ONLY", "secret")
+    monkeypatch.setenv("COURSE_TEST_SHARED", "kept")
+    names = ["COURSE_TEST_PARENT_ONLY", "COURSE_TEST_SHARED", "ADDED"]
+    script = f"import os; print(*(os.environ.get(name) for name in {names!r}))"
+    child = spawn([sys.executable, "-c", script], env={"ADDED": "new"}, unset=["COURSE_TEST_PARENT_ONLY"])
+    out, _ = child.process.communicate(timeout=10)
+    assert out.decode().split() == ["None", "kept", "new"]
+
+
 def test_tags_accumulate_so_a_grandchild_is_found_by_every_ancestor(monkeypatch):
     monkeypatch.setenv(TAGS_ENV, "course-outer")
     child = spawn([sys.executable, "-c", "import time; time.sleep(30)"])

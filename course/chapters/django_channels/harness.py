@@ -28,18 +28,25 @@ from course.errors import SetupProblem
 
 T = TypeVar("T")
 
-_folder: Path | None = None
+_database: Path | None = None
 
 
 def setup() -> Path:
-    """Configure Django once per process, with every migration applied; return the database.
+    """Set Django up once per process, with every migration applied; return the database.
+
+    Where no Django project is set up yet (an exercise notebook's kernel), a
+    small one is configured: the auth and session apps, Channels, the in-memory
+    layer, and a SQLite file in a temporary folder removed at exit. Django can
+    be set up only once per process, so where a project is set up already (the
+    test suite runs every chapter in one process), its settings are used, and
+    they must include the auth and session apps.
 
     Jupyter runs cells while an event loop is running, and Django refuses
     database calls there unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set: the checks
     make users and sessions from the notebook's thread, one call at a time, so
     it is set here.
     """
-    global _folder
+    global _database
     try:
         import channels  # noqa: F401 - fail early with a setup message
         import django
@@ -50,11 +57,11 @@ def setup() -> Path:
             fix="run `make setup` (or pip install -r requirements.txt)",
         ) from missing
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    if _folder is not None:
-        return _folder / "db.sqlite3"
-    _folder = Path(tempfile.mkdtemp(prefix="channels-checks-"))
-    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
-    if not settings.configured:
+    if _database is not None:
+        return _database
+    if not settings.configured and "DJANGO_SETTINGS_MODULE" not in os.environ:
+        folder = Path(tempfile.mkdtemp(prefix="channels-checks-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         settings.configure(
             SECRET_KEY="only-for-the-checks",
             INSTALLED_APPS=[
@@ -63,21 +70,27 @@ def setup() -> Path:
                 "django.contrib.sessions",
                 "channels",
             ],
-            DATABASES={
-                "default": {
-                    "ENGINE": "django.db.backends.sqlite3",
-                    "NAME": _folder / "db.sqlite3",
-                }
-            },
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": folder / "db.sqlite3"}},
             CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             USE_TZ=True,
         )
     django.setup()
+    from django.apps import apps
+
+    needed = {"django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions"}
+    missing_apps = needed - {app.name for app in apps.get_app_configs()}
+    if missing_apps:
+        raise SetupProblem(
+            f"Django is already set up in this process without {', '.join(sorted(missing_apps))}, "
+            "which the checks need.",
+            fix="restart the kernel and run the exercise notebook from the top",
+        )
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return _folder / "db.sqlite3"
+    _database = Path(settings.DATABASES["default"]["NAME"])
+    return _database
 
 
 def run(main: Callable[[], Awaitable[T]], timeout: float) -> T:

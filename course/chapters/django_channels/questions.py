@@ -57,7 +57,7 @@ SETTLE = 0.1
 LATER = 1.2
 """Seconds q1 waits before a message whose time must not be an earlier one's."""
 SLACK = 0.25
-"""Seconds a time may lie after the answer arrived (clock steps between processes)."""
+"""Seconds a time may lie after the answer arrived (a time rounded up rather than cut)."""
 
 DEFINE_SECONDS = 0.3
 """How long :func:`define` takes, as a call to a dictionary service might."""

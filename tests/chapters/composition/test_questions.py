@@ -11,12 +11,12 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from checking import incorrect
 
 from course import servers
 from course.chapters.composition import notifiers
 from course.chapters.composition.mailhost import SmtpProvider
 from course.chapters.composition.questions import q1, q2, q3, q4
-from course.checks import Outcome
 from course.solutions import define, reference
 
 
@@ -27,13 +27,6 @@ def stop_mail_servers():
 
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def incorrect(outcome: Outcome, *fragments: str) -> None:
-    """Assert the outcome is Incorrect and its message contains every fragment."""
-    assert outcome.status == "incorrect", outcome
-    for fragment in fragments:
-        assert fragment in outcome.message, outcome.message
 
 
 Q1 = define(q1)

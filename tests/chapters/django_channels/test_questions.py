@@ -21,19 +21,13 @@ from channels.generic.websocket import (
     JsonWebsocketConsumer,
     WebsocketConsumer,
 )
+from checking import incorrect
 
 from course.chapters.django_channels.questions import define, q1, q2, q3, q4, q5
-from course.checks import MISSING, Outcome
+from course.checks import MISSING
 from course.solutions import define as define_solution
 
 QUESTIONS = [q1, q2, q3, q4, q5]
-
-
-def incorrect(outcome: Outcome, *fragments: str) -> None:
-    """Assert the outcome is Incorrect and its message contains every fragment."""
-    assert outcome.status == "incorrect", outcome
-    for fragment in fragments:
-        assert fragment in outcome.message, outcome.message
 
 
 def chapter_namespace() -> dict[str, Any]:

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from checking import incorrect
 from rest_framework.pagination import (
     BasePagination,
     CursorPagination,
@@ -18,17 +19,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle, UserRateThrottle
 
 from course.chapters.drf_browsable_api.questions import q1, q2, q3, q4
-from course.checks import MISSING, Outcome
+from course.checks import MISSING
 from course.solutions import define
 
 QUESTIONS = [q1, q2, q3, q4]
-
-
-def incorrect(outcome: Outcome, *fragments: str) -> None:
-    """Assert the outcome is Incorrect and its message contains every fragment."""
-    assert outcome.status == "incorrect", outcome
-    for fragment in fragments:
-        assert fragment in outcome.message, outcome.message
 
 
 def chapter_namespace() -> dict[str, Any]:

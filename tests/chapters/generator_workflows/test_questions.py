@@ -9,20 +9,14 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
+from checking import incorrect
 
 from course.chapters.generator_workflows.minico import co, to_future
 from course.chapters.generator_workflows.questions import q1, q2, q3, q4
-from course.checks import MISSING, Outcome
+from course.checks import MISSING
 from course.solutions import define, reference
 
 JS_STUB = '  // YOUR CODE HERE\n  throw new Error("NotImplementedError: replace this line with your code");\n'
-
-
-def incorrect(outcome: Outcome, *fragments: str) -> None:
-    """Assert the outcome is Incorrect and its message contains every fragment."""
-    assert outcome.status == "incorrect", outcome
-    for fragment in fragments:
-        assert fragment in outcome.message, outcome.message
 
 
 def chapter_namespace() -> dict[str, Any]:

@@ -15,20 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from checking import incorrect
 from flask import Blueprint, Flask, abort, make_response, request
 from werkzeug.wrappers import Request, Response
 
 from course.chapters.messenger_bot import events
 from course.chapters.messenger_bot.questions import q1, q2, q3, q4
-from course.checks import MISSING, Outcome
+from course.checks import MISSING
 from course.solutions import define
-
-
-def incorrect(outcome: Outcome, *fragments: str) -> None:
-    """Assert the outcome is Incorrect and its message contains every fragment."""
-    assert outcome.status == "incorrect", outcome
-    for fragment in fragments:
-        assert fragment in outcome.message, outcome.message
 
 
 def chapter_namespace() -> dict[str, Any]:

@@ -5,18 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from checking import incorrect
 
 from course.chapters.metaclasses.questions import q1, q2, q3, q4
-from course.checks import Outcome
 from course.solutions import define
-
-
-def incorrect(outcome: Outcome, *fragments: str) -> None:
-    """Assert the outcome is Incorrect and its message contains every fragment."""
-    assert outcome.status == "incorrect", outcome
-    for fragment in fragments:
-        assert fragment in outcome.message, outcome.message
-
 
 # --- q1: make_class with type() -------------------------------------------------------------
 

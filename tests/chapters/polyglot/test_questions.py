@@ -7,21 +7,15 @@ from itertools import accumulate
 from typing import Any
 
 import pytest
+from checking import incorrect
 
 from course.chapters.polyglot.questions import leaderboard_reference, q1, q2, q3
-from course.checks import MISSING, Outcome
+from course.checks import MISSING
 from course.solutions import define, reference
 
 pytestmark = pytest.mark.node  # q2 and q3 are answered in JavaScript and run by Node.js
 
 JS_STUB = '  // YOUR CODE HERE\n  throw new Error("NotImplementedError: replace this line with your code");\n'
-
-
-def incorrect(outcome: Outcome, *fragments: str) -> None:
-    """Assert the outcome is Incorrect and its message contains every fragment."""
-    assert outcome.status == "incorrect", outcome
-    for fragment in fragments:
-        assert fragment in outcome.message, outcome.message
 
 
 # --- q1: running_total, a Python generator ---------------------------------------------------
