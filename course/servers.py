@@ -222,6 +222,24 @@ class ProcessServer:
         return f"<ProcessServer {where} {state}: {' '.join(self.command)}>"
 
 
+def _launch(
+    command: Sequence[str],
+    port: int | None,
+    *,
+    cwd: str | Path | None,
+    env: dict[str, str] | None,
+    unset: Sequence[str],
+) -> ProcessServer:
+    """Spawn ``command`` as a :class:`ProcessServer` kept in :data:`_LIVE`; a failed start is a ServerError."""
+    try:
+        child = spawn(command, cwd=cwd, env=env, unset=unset)
+    except SetupProblem as problem:
+        raise ServerError(problem.message, fix=problem.fix) from problem
+    server = ProcessServer(command, port, child)
+    _LIVE.add(server)
+    return server
+
+
 def start_process(
     command: Sequence[str],
     *,
@@ -249,12 +267,7 @@ def start_process(
             f"{HOST}:{port} is already taken, so a server started there could not be told apart.",
             fix=f"stop the program listening on port {port}, or use servers.free_port()",
         )
-    try:
-        child = spawn(command, cwd=cwd, env=env, unset=unset)
-    except SetupProblem as problem:
-        raise ServerError(problem.message, fix=problem.fix) from problem
-    server = ProcessServer(command, port, child)
-    _LIVE.add(server)
+    server = _launch(command, port, cwd=cwd, env=env, unset=unset)
 
     def describe() -> str:
         out = server.output() or "(no output)"
@@ -266,7 +279,7 @@ def start_process(
             probe=probe,
             timeout=timeout,
             alive=lambda: server.running,
-            ours=(lambda: listens(child.pid, port)) if owned else (lambda: True),
+            ours=(lambda: listens(server.child.pid, port)) if owned else (lambda: True),
             describe=describe,
         )
     except BaseException:  # ServerError, or Ctrl-C while waiting: stop what was started
@@ -292,12 +305,7 @@ def start_worker(
     :class:`~course.errors.ServerError` naming the command and its last output
     when it exits first or says nothing within ``timeout`` s.
     """
-    try:
-        child = spawn(command, cwd=cwd, env=env, unset=unset)
-    except SetupProblem as problem:
-        raise ServerError(problem.message, fix=problem.fix) from problem
-    worker = ProcessServer(command, None, child)
-    _LIVE.add(worker)
+    worker = _launch(command, None, cwd=cwd, env=env, unset=unset)
     deadline = time.monotonic() + timeout
     try:
         while True:

@@ -19,22 +19,13 @@ from urllib.parse import urljoin, urlparse
 import nbformat
 import pytest
 import yaml
+from chromium_flags import QUIET_FLAGS
 
 from course import ROOT
 from course.servers import start_thread
 
 JB = [str(Path(sys.executable).parent / "jupyter-book")]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
+CHROMIUM_FLAGS = ["--headless", *QUIET_FLAGS, "--hide-scrollbars"]
 REPOSITORY = "polyglot-ninja/executable-course"
 pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]  # the first test also pays for the book build
 

@@ -9,20 +9,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from chromium_flags import QUIET_FLAGS
 
 from course import probes, servers
+from course.chapters import django_channels
 from course.chapters.django_channels import CHAPTER
 
-PACKAGE = Path(__file__).resolve().parents[3] / "course" / "chapters" / "django_channels"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+PACKAGE = Path(django_channels.__file__).parent
 
 
 def write_project(folder: Path) -> Path:
@@ -64,7 +57,7 @@ def test_the_console_snippet_gets_its_echo_in_chromium(tmp_path: Path, require) 
         ) as site,
         sync_playwright() as playwright,
     ):
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=QUIET_FLAGS)
         try:
             page = browser.new_page()
             page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.accept()))
