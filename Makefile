@@ -5,10 +5,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+IMAGE_REQUIREMENTS := course/chapters/management_commands_docker/image-requirements.txt
 
-.PHONY: setup book lab test exercises lint clean
+.PHONY: setup book lab test exercises lint clean docker-base
 
-setup: $(STAMP) node_modules/.installed
+setup: $(STAMP) node_modules/.installed .wheelhouse/.downloaded
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,16 @@ $(STAMP): requirements.txt pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# The wheels chapter 06's Docker image installs, so that building it needs no network.
+.wheelhouse/.downloaded: $(IMAGE_REQUIREMENTS) $(STAMP)
+	rm -rf .wheelhouse
+	$(PY) -m pip download --quiet --only-binary=:all: --no-deps --dest .wheelhouse -r $(IMAGE_REQUIREMENTS)
+	touch $@
+
+## make docker-base: build chapter 06's base image from Debian's packages (needs root, debootstrap, Docker)
+docker-base: setup
+	$(PY) -m course.chapters.management_commands_docker.base
 
 ## make book: build the HTML book into _build/html (warnings are errors)
 book: setup
@@ -49,4 +60,4 @@ lint: setup
 	$(VENV)/bin/ruff format --check course tests notebooks solutions
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build .jupyter_cache .wheelhouse

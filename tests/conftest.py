@@ -21,6 +21,17 @@ from collections.abc import Callable
 import psutil
 import pytest
 
+from course import requires
+from course.chapters.drf_browsable_api import project
+
+# Django is set up once per process, and the suite runs every chapter (and
+# tests/course/test_chapters.py imports every chapter's checks) in this one.
+# Chapter 07's project is the one set up, before any test runs: its apps
+# include the auth and session apps chapter 08's checks need, and chapter 06's
+# harness adds its own app to it. In a notebook, each chapter has a kernel, and
+# so a Django of its own.
+project.setup("development")
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TEMPORARY = ("course-*", "cell-*.js", "sphinx-err-*.log")
 """Name patterns of temporary files and folders the course (or the book build) may create."""
@@ -37,14 +48,14 @@ NEEDS = {
     "node": ("node", "install Node.js 20 or newer, then run `npm ci`"),
     "redis": ("redis-server", "sudo apt-get install redis-server"),
     "browser": ("chromium", "sudo apt-get install chromium"),
-    "docker": ("docker", "sudo apt-get install docker.io, then start dockerd"),
+    "docker": ("docker", "sudo apt-get install docker.io, then start the engine (sudo dockerd)"),
 }
 """Marker → the program the marked tests need, and how to install it."""
 
 
 def _require(program: str, install: str) -> str:
     found = shutil.which(program)
-    if found is None:
+    if found is None or requires.missing(program):  # a docker client without its engine counts as missing
         message = f"{program} is needed for this test: {install}"
         if IN_CI:
             pytest.fail(message)

@@ -57,3 +57,24 @@ def test_the_error_names_the_missing_program_and_its_install_command(monkeypatch
         requires.requires("sh", "nginx")
     assert "sudo apt-get install nginx" in str(error.value)
     assert "sudo apt-get install redis-server" in requires.not_run_message(["redis-server"])
+
+
+def test_a_client_without_its_engine_counts_as_missing(monkeypatch, shell, capsys):
+    monkeypatch.setattr(requires.shutil, "which", lambda program: "/usr/bin/" + program)
+    monkeypatch.setitem(requires.ENGINES, "docker", (lambda: False, "no Docker engine answers here"))
+    monkeypatch.setattr(requires, "_answered", set())
+    assert requires.missing("docker", "sh") == ["docker"]
+    shell.run_cell('requires("docker")\nprint("ran")')
+    out = capsys.readouterr().out
+    assert "Not run here: no Docker engine answers here" in out and "ran" not in out
+    with pytest.raises(SetupProblem, match="no Docker engine answers here"):
+        requires.requires("docker")
+
+
+def test_an_engine_that_answered_once_is_not_asked_again(monkeypatch):
+    asked = []
+    monkeypatch.setattr(requires.shutil, "which", lambda program: "/usr/bin/" + program)
+    monkeypatch.setitem(requires.ENGINES, "docker", (lambda: asked.append(1) or True, "silent"))
+    monkeypatch.setattr(requires, "_answered", set())
+    assert requires.missing("docker") == [] and requires.missing("docker") == []
+    assert asked == [1]

@@ -1,0 +1,155 @@
+"""Run management commands inside this process, as the exercise checks (and the tests) do.
+
+:func:`setup` gives the process a Django with the crawler's ``pages`` app and
+its table: a small project on a SQLite file removed at exit where no Django is
+set up yet (an exercise notebook's kernel), or the project already set up,
+with the app added, where there is one (the test suite runs every chapter in
+one process). :func:`run_cli` runs a command class the way ``manage.py`` does,
+exit code included; :func:`seed` fills the table with pages of known ages.
+"""
+
+from __future__ import annotations
+
+import atexit
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from course.chapters.management_commands_docker import engine
+from course.errors import SetupProblem
+
+APP = "course.chapters.management_commands_docker.pages"
+HERE = Path(__file__).parent
+CHECK_LABEL = f"{engine.LABEL_KEY}=06-checks"
+"""The label of what the checks make in Docker: removed when the checking process exits,
+and never mixed up with the lesson's things, which a kernel running the lesson still uses."""
+CHECK_IMAGE = "polyglot-ninja/crawler-checks:06"
+
+_ready = False
+
+
+def setup() -> None:
+    """Set Django up once per process with the ``pages`` app and its table (see the module's docstring).
+
+    Jupyter runs cells while an event loop is running, and Django refuses
+    database calls there unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set: a cell's
+    ORM calls run one at a time, so it is set here.
+    """
+    global _ready
+    if _ready:
+        return
+    try:
+        import django
+        from django.conf import settings
+    except ImportError as missing:
+        raise SetupProblem(
+            f"{missing.name} is not installed, so the chapter's commands cannot run.",
+            fix="run `make setup` (or pip install -r requirements.txt)",
+        ) from missing
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if not settings.configured and "DJANGO_SETTINGS_MODULE" not in os.environ:
+        folder = Path(tempfile.mkdtemp(prefix="commands-checks-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        settings.configure(
+            SECRET_KEY="only-for-the-checks",
+            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", APP],
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": folder / "db.sqlite3"}},
+            USE_TZ=True,
+            DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        )
+    django.setup()
+    from django.apps import apps
+
+    if not apps.is_installed(APP):
+        from django.test.utils import modify_settings
+
+        modify_settings(INSTALLED_APPS={"append": APP}).enable()
+    from django.core.management import call_command
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    _ready = True
+
+
+@dataclass
+class Ran:
+    """What one run of a command did, seen from the shell: exit code and both streams."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(command_class: type, name: str, *argv: str) -> Ran:
+    """Run ``command_class`` as ``python manage.py name argv…`` would, and return what the shell sees.
+
+    Django's ``run_from_argv`` turns a ``CommandError`` into a message on
+    standard error and ``sys.exit(returncode)``; argparse prints its own errors
+    to ``sys.stderr`` and exits with 2. Both streams are captured, ``print``
+    included, as a shell would see them. Any other exception is left to the
+    caller (``manage.py`` would print its traceback).
+    """
+    stdout, stderr = io.StringIO(), io.StringIO()
+    command = command_class(stdout=stdout, stderr=stderr, no_color=True)
+    code = 0
+    try:
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            command.run_from_argv(["manage.py", name, *argv])
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+        if isinstance(exit.code, str):
+            stderr.write(exit.code)
+    return Ran(code, stdout.getvalue(), stderr.getvalue())
+
+
+def seed(ages: Iterable[timedelta], *, now: datetime | None = None, status: int = 200) -> list[Any]:
+    """Replace every page with one per age (fetched that long ago), URLs numbered in order; return them."""
+    from django.utils import timezone
+
+    from course.chapters.management_commands_docker.pages.models import Page
+
+    now = now or timezone.now()
+    Page.objects.all().delete()
+    return [
+        Page.objects.create(url=f"https://example.org/page-{number}", status=status, fetched_at=now - age)
+        for number, age in enumerate(ages, 1)
+    ]
+
+
+_container: str | None = None
+
+
+def check_container() -> str:
+    """A running container with the ``pages`` app and an empty table, for the checks; return its name.
+
+    It is built from the chapter's Dockerfile with a small project
+    (``checks_project/`` and the ``pages`` app) and started once per process;
+    every call empties its table. It is removed when the process exits.
+    """
+    global _container
+    engine.wheelhouse()
+    if _container is None or not engine.lines(["ps", "--quiet", "--filter", f"name=^{_container}$"]):
+        with tempfile.TemporaryDirectory(prefix="crawler-checks-") as folder:
+            context = Path(folder)
+            shutil.copy(engine.DOCKERFILE, context / "Dockerfile")
+            shutil.copy(engine.REQUIREMENTS, context / "requirements.txt")
+            shutil.copytree(engine.WHEELHOUSE, context / "wheels", ignore=shutil.ignore_patterns(".*"))
+            shutil.copytree(HERE / "checks_project", context / "src")
+            shutil.copytree(HERE / "pages", context / "src" / "pages", ignore=shutil.ignore_patterns("__pycache__"))
+            engine.build(context, CHECK_IMAGE, label=CHECK_LABEL)
+        name = f"crawler-checks-{os.getpid()}"
+        engine.docker(["rm", "--force", name], check=False)
+        engine.docker(["run", "--detach", "--label", CHECK_LABEL, "--name", name, CHECK_IMAGE, "sleep", "infinity"])
+        engine.docker(["exec", name, "python", "manage.py", "migrate", "--run-syncdb", "--verbosity", "0"])
+        _container = name
+    engine.docker(["exec", _container, "python", "manage.py", "flush", "--no-input"])
+    return _container
+
+
+__all__ = ["APP", "CHECK_IMAGE", "CHECK_LABEL", "Ran", "check_container", "run_cli", "seed", "setup"]
