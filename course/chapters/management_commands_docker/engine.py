@@ -26,6 +26,7 @@ from course.requires import missing, requires
 HERE = Path(__file__).parent
 DOCKERFILE = HERE / "Dockerfile"
 REQUIREMENTS = HERE / "image-requirements.txt"
+COMPOSE = HERE / "compose.yaml"
 WHEELHOUSE = ROOT / ".wheelhouse"
 """Where ``make setup`` downloads the wheels the image installs."""
 
@@ -213,6 +214,7 @@ def _remove_at_exit() -> None:
 
 
 __all__ = [
+    "COMPOSE",
     "DOCKERFILE",
     "KINDS",
     "LABEL",

@@ -27,9 +27,9 @@ from course.errors import SetupProblem
 
 APP = "course.chapters.management_commands_docker.pages"
 HERE = Path(__file__).parent
-CHECK_LABEL = f"{engine.LABEL_KEY}=06-checks"
-"""The label of what the checks make in Docker: removed when the checking process exits,
-and never mixed up with the lesson's things, which a kernel running the lesson still uses."""
+CHECK_LABEL = f"{engine.LABEL_KEY}=06-checks-{os.getpid()}"
+"""The label of what this process's checks make in Docker: removed when the process exits,
+and never mixed up with the lesson's things, or with another kernel's checks."""
 CHECK_IMAGE = "polyglot-ninja/crawler-checks:06"
 
 _ready = False

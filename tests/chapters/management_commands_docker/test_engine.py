@@ -83,7 +83,7 @@ def notebook_file(path: str) -> str:
 
 
 def test_the_compose_file_runs_what_the_image_runs() -> None:
-    compose = yaml.safe_load(notebook_file("crawler/compose.yaml"))
+    compose = yaml.safe_load((engine.COMPOSE).read_text())
     web, redis = compose["services"]["web"], compose["services"]["redis"]
     cmd = re.search(r"^CMD (.+)$", engine.DOCKERFILE.read_text(), re.MULTILINE)
     assert cmd is not None and web["command"] == json.loads(cmd.group(1))
@@ -97,7 +97,7 @@ def test_the_compose_file_runs_what_the_image_runs() -> None:
 
 def test_the_settings_read_what_the_containers_set() -> None:
     settings = notebook_file("crawler/src/crawlsite/settings.py")
-    compose = yaml.safe_load(notebook_file("crawler/compose.yaml"))
+    compose = yaml.safe_load((engine.COMPOSE).read_text())
     for variable in compose["services"]["web"]["environment"]:
         assert f'"{variable}"' in settings, variable
     health = notebook_file("crawler/src/crawlsite/urls.py")
