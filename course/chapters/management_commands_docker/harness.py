@@ -62,6 +62,7 @@ def setup() -> None:
             INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", APP],
             DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": folder / "db.sqlite3"}},
             USE_TZ=True,
+            TIME_ZONE="UTC",
             DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         )
     django.setup()
@@ -122,34 +123,36 @@ def seed(ages: Iterable[timedelta], *, now: datetime | None = None, status: int 
     ]
 
 
-_container: str | None = None
+_image_built = False
 
 
 def check_container() -> str:
-    """A running container with the ``pages`` app and an empty table, for the checks; return its name.
+    """A new container with the ``pages`` app and an empty table, for one check; return its name.
 
-    It is built from the chapter's Dockerfile with a small project
-    (``checks_project/`` and the ``pages`` app) and started once per process;
-    every call empties its table. It is removed when the process exits.
+    The image is built from the chapter's Dockerfile with a small project
+    (``checks_project/``, whose settings module is ``crawlsite.settings`` as
+    in the lesson, and the ``pages`` app), once per process. Every call
+    starts a new container, so that nothing an earlier answer did to the last
+    one can change the verdict on the next. Everything is removed when the
+    process exits.
     """
-    global _container
+    global _image_built
     engine.wheelhouse()
-    if _container is None or not engine.lines(["ps", "--quiet", "--filter", f"name=^{_container}$"]):
+    if not _image_built or not engine.image_exists(CHECK_IMAGE):
         with tempfile.TemporaryDirectory(prefix="crawler-checks-") as folder:
             context = Path(folder)
             shutil.copy(engine.DOCKERFILE, context / "Dockerfile")
             shutil.copy(engine.REQUIREMENTS, context / "requirements.txt")
             shutil.copytree(engine.WHEELHOUSE, context / "wheels", ignore=shutil.ignore_patterns(".*"))
-            shutil.copytree(HERE / "checks_project", context / "src")
+            shutil.copytree(HERE / "checks_project", context / "src", ignore=shutil.ignore_patterns("__pycache__"))
             shutil.copytree(HERE / "pages", context / "src" / "pages", ignore=shutil.ignore_patterns("__pycache__"))
             engine.build(context, CHECK_IMAGE, label=CHECK_LABEL)
-        name = f"crawler-checks-{os.getpid()}"
-        engine.docker(["rm", "--force", name], check=False)
-        engine.docker(["run", "--detach", "--label", CHECK_LABEL, "--name", name, CHECK_IMAGE, "sleep", "infinity"])
-        engine.docker(["exec", name, "python", "manage.py", "migrate", "--run-syncdb", "--verbosity", "0"])
-        _container = name
-    engine.docker(["exec", _container, "python", "manage.py", "flush", "--no-input"])
-    return _container
+        _image_built = True
+    name = f"crawler-checks-{os.getpid()}"
+    engine.docker(["rm", "--force", name], check=False)
+    engine.docker(["run", "--detach", "--label", CHECK_LABEL, "--name", name, CHECK_IMAGE, "sleep", "infinity"])
+    engine.docker(["exec", name, "python", "manage.py", "migrate", "--run-syncdb", "--verbosity", "0"])
+    return name
 
 
 __all__ = ["APP", "CHECK_IMAGE", "CHECK_LABEL", "Ran", "check_container", "run_cli", "seed", "setup"]

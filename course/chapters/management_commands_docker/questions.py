@@ -42,16 +42,19 @@ from course.chapters.management_commands_docker.pages.models import Page  # noqa
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+MINUTES = timedelta(minutes=2)
 AGES = {
     "1 hour": HOUR,
     "3 days": 3 * DAY,
-    "6 days 23 hours": 7 * DAY - HOUR,
-    "7 days 1 hour": 7 * DAY + HOUR,
+    "7 days less 2 minutes": 7 * DAY - MINUTES,
+    "7 days and 2 minutes": 7 * DAY + MINUTES,
     "8 days": 8 * DAY,
-    "30 days 1 hour": 30 * DAY + HOUR,
+    "30 days and 2 minutes": 30 * DAY + MINUTES,
     "400 days": 400 * DAY,
 }
-"""The ages of the pages q1 seeds, by name: around each cut-off it tries, an hour either side."""
+"""The ages of the pages q1 seeds, by name: two minutes either side of each cut-off it tries,
+so that a cut-off rounded to a calendar day is caught at any time of day but the first two
+minutes after midnight."""
 
 CONTAINER = "crawler-web"
 """The container q4's command must name."""
@@ -188,17 +191,18 @@ class SetStatus(Question):
         command = command_class(answer, "SetStatus")
         pages = harness.seed([HOUR, 2 * HOUR, 3 * HOUR])
         target = pages[1].url
-        self.accepts(command, target, "404", pages)
-        self.accepts(command, pages[0].url, "301", pages)
-        for url, status, why in (
-            ("https://example.org/nowhere", "404", "a URL that is not in the table"),
-            (target, "700", "a status above 599"),
-            (target, "99", "a status below 100"),
-            (target, "gone", "a status that is not a number"),
+        for url, status in ((target, "404"), (pages[0].url, "301"), (target, "100"), (target, "599")):
+            self.accepts(command, url, status)
+        for url, status, why, bad in (
+            ("https://example.org/nowhere", "404", "a URL that is not in the table", "https://example.org/nowhere"),
+            (target, "700", "a status above 599", "700"),
+            (target, "600", "a status above 599", "600"),
+            (target, "99", "a status below 100", "99"),
+            (target, "gone", "a status that is not a number", "gone"),
         ):
-            self.refuses(command, url, status, why)
+            self.refuses(command, url, status, why, bad)
 
-    def accepts(self, command: type[BaseCommand], url: str, status: str, pages: list[Any]) -> None:
+    def accepts(self, command: type[BaseCommand], url: str, status: str) -> None:
         before = {page.url: page.status for page in Page.objects.all()}
         ran = run(f"setstatus {url} {status}", lambda: harness.run_cli(command, "setstatus", url, status))
         if ran.exit_code != 0:
@@ -206,13 +210,17 @@ class SetStatus(Question):
                 f"`setstatus {url} {status}` should work, but exited with {ran.exit_code}: {ran.stderr.strip()}"
             )
         after = {page.url: page.status for page in Page.objects.all()}
+        if after.keys() != before.keys():
+            raise Incorrect(
+                f"`setstatus {url} {status}` changed which pages exist: before {sorted(before)}, after {sorted(after)}"
+            )
         if after[url] != int(status):
             raise Incorrect(f"after `setstatus {url} {status}` the page's status is {after[url]}, not {status}")
         changed = [other for other in after if other != url and after[other] != before[other]]
         if changed:
             raise Incorrect(f"`setstatus {url} {status}` also changed {changed}")
 
-    def refuses(self, command: type[BaseCommand], url: str, status: str, why: str) -> None:
+    def refuses(self, command: type[BaseCommand], url: str, status: str, why: str, bad: str) -> None:
         shown = f"setstatus {url} {status}"
         before = sorted(Page.objects.values_list("url", "status"))
         try:
@@ -222,15 +230,17 @@ class SetStatus(Question):
                 f"`{shown}` ({why}) crashed with {describe_error(error)}: manage.py would print a traceback. "
                 "Raise CommandError with a message instead"
             ) from None
-        message = (ran.stderr + ran.stdout).strip()
+        message = ran.stderr.strip()
+        printed = message or ran.stdout.strip()
         if ran.exit_code == 0:
             raise Incorrect(
                 f"`{shown}` ({why}) exited with 0"
-                + (f" after printing {message!r}" if message else "")
+                + (f" after printing {printed!r}" if printed else "")
                 + ": a script or cron job would think it worked. Raise CommandError"
             )
-        if url not in message and status not in message:
-            raise Incorrect(f"`{shown}` ({why}) should say what is wrong, naming the value; it said {message!r}")
+        if bad not in message:
+            where = f"standard error said {message!r}" if message else "nothing came on standard error"
+            raise Incorrect(f"`{shown}` ({why}) should say on standard error what is wrong, naming {bad!r}; {where}")
         if sorted(Page.objects.values_list("url", "status")) != before:
             raise Incorrect(f"`{shown}` ({why}) changed the table before it failed")
         try:
@@ -288,6 +298,8 @@ class PagesReport(Question):
         ):
             try:
                 rows = json.loads(output)
+            except RecursionError:
+                raise Incorrect(f"{how} printed JSON nested too deeply to read") from None
             except json.JSONDecodeError as error:
                 extra = " (one JSON document per line is not one document)" if "Extra data" in str(error) else ""
                 raise Incorrect(
@@ -321,17 +333,32 @@ class PagesReport(Question):
             raise Incorrect(
                 f"{how} gives fetched_at as {row['fetched_at']!r}: use an ISO 8601 time (`.isoformat()`)"
             ) from None
-        if when.tzinfo is None or abs(when - page.fetched_at) > timedelta(seconds=1):
+        if when.tzinfo is None:
+            raise Incorrect(
+                f"{how} gives {page.url} the time {row['fetched_at']!r}, with no UTC offset: a program "
+                f"cannot tell which time zone it means (`.isoformat()` of the stored time keeps it)"
+            )
+        if abs(when - page.fetched_at) >= timedelta(minutes=1):
             raise Incorrect(
                 f"{how} gives {page.url} the time {row['fetched_at']!r}; it was fetched at "
-                f"{page.fetched_at.isoformat()} (keep the UTC offset)"
+                f"{page.fetched_at.isoformat()}"
             )
 
     def people(self, command: type[BaseCommand], pages: list[Any]) -> None:
         output = captured(command, force_color=True)
-        absent = [page.url for page in pages if page.url not in ANSI.sub("", output)]
+        lines = ANSI.sub("", output).splitlines()
+        absent = [page.url for page in pages if not any(page.url in line for line in lines)]
         if absent:
             raise Incorrect(f"without --json, the output should show every page; {absent} missing from {output!r}")
+        shared = [line for line in lines if sum(page.url in line for page in pages) > 1]
+        if shared:
+            raise Incorrect(f"without --json, each page should have a line of its own; {shared[0]!r} holds several")
+        plain = captured(command)
+        if ANSI.search(plain):
+            raise Incorrect(
+                "without a terminal (a pipe, a file, call_command), the output should carry no colour codes; "
+                f"got {plain[:120]!r}. Colour with self.style, which turns them off by itself"
+            )
         if not ANSI.search(output):
             raise Incorrect(
                 "without --json, the output is for people: colour it with self.style (SUCCESS, WARNING, "
@@ -357,7 +384,11 @@ GLOBAL_OPTIONS = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-le
 """docker's own options that take a value, before the subcommand."""
 EXEC_VALUES = {"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys"}
 """docker exec options that take a value."""
+SHORT_VALUES = {"e", "u", "w"}
+"""The letters of those options: in a bundle such as ``-iu root``, the value follows."""
 EXEC_FLAGS = {"i": "--interactive", "t": "--tty", "d": "--detach"}
+FALSE = {"false", "0", "no"}
+REDIRECTIONS = re.compile(r"^(\d?>>?|<|\||&&|;|\d?>&\d)")
 
 
 def parse_exec(answer: Any) -> tuple[list[str], set[str], str, list[str]]:
@@ -373,6 +404,17 @@ def parse_exec(answer: Any) -> tuple[list[str], set[str], str, list[str]]:
         raise Incorrect(f"`cron_command` should be a string (a command line); got {type(answer).__name__}")
     if words[:1] == ["sudo"]:
         words = words[1:]
+    redirected = [word for word in words if REDIRECTIONS.match(word)]
+    if redirected:
+        raise Incorrect(
+            f"{redirected[0]!r} is shell syntax around a command (a pipe, a redirection): cron's line pipes "
+            "the fixture in, so give the docker command alone"
+        )
+    if words and words[0].rsplit("/", 1)[-1] == "docker-compose":
+        raise Incorrect(
+            "that is a Compose (v1) command; the container was started with `docker run --name crawler-web`, "
+            "so there is no Compose project: use `docker exec` with the container's name"
+        )
     if not words or words[0].rsplit("/", 1)[-1] != "docker":
         raise Incorrect(f"the command should start with `docker`; it starts with {words[:1]}")
     position = 1
@@ -397,16 +439,19 @@ def parse_exec(answer: Any) -> tuple[list[str], set[str], str, list[str]]:
     position = 1
     while position < len(rest) and rest[position].startswith("-"):
         word = rest[position]
-        option = word.split("=", 1)[0]
-        if option in EXEC_VALUES:
-            position += 1 if "=" in word else 2
-            continue
-        if word.startswith("--"):
-            flags.add(option)
-        else:
-            for letter in word[1:]:
-                flags.add(EXEC_FLAGS.get(letter, f"-{letter}"))
+        option, _, value = word.partition("=")
         position += 1
+        if option in EXEC_VALUES:
+            position += 0 if "=" in word else 1
+        elif word.startswith("--"):
+            if value.lower() not in FALSE:
+                flags.add(option)
+        else:
+            for index, letter in enumerate(word[1:], 1):
+                if letter in SHORT_VALUES:  # the rest of the word, or the next word, is its value
+                    position += 0 if word[index + 1 :] else 1
+                    break
+                flags.add(EXEC_FLAGS.get(letter, f"-{letter}"))
     if position >= len(rest):
         raise Incorrect("after `docker exec` and its options come the container's name, then the command")
     return words, flags, rest[position], rest[position + 1 :]
@@ -416,7 +461,7 @@ class CronCommand(Question):
     """``cron_command``: pipe a fixture into loaddata in the running container, as a script must."""
 
     answer_names = ("cron_command",)
-    time_limit = 120
+    time_limit = 240
     hints = (
         "Three parts: the docker subcommand that runs a command in a container that is already "
         "running, its options, and the command itself, `python manage.py loaddata …`. A cron job "
@@ -463,17 +508,23 @@ class CronCommand(Question):
         argv = [name if word == container else word for word in words]
         argv[0] = "docker"
         try:
-            result = subprocess.run(argv, input=json.dumps(FIXTURE), capture_output=True, text=True, timeout=90)
+            result = subprocess.run(argv, input=json.dumps(FIXTURE), capture_output=True, text=True, timeout=60)
         except subprocess.TimeoutExpired:
             raise Incorrect(
-                "the command was still running after 90 s: does it wait for input that never ends?"
+                "the command was still running after 60 s: does it wait for input that never ends?"
             ) from None
         said = "\n".join((result.stderr.strip() or result.stdout.strip()).splitlines()[-3:])
         if problem:
             raise Incorrect(f"{problem}. Run for real with the fixture piped in, it printed {said!r}")
         if result.returncode != 0:
             raise Incorrect(f"run for real with the fixture piped in, it exited with {result.returncode}: {said!r}")
-        dumped = engine.docker(["exec", name, "python", "manage.py", "dumpdata", "pages", "--format", "json"])
+        dumped = engine.docker(["exec", name, "python", "manage.py", "dumpdata", "pages"], check=False)
+        if dumped.returncode != 0:
+            last = dumped.stderr.strip().splitlines()[-1:] or [""]
+            raise Incorrect(
+                "after your command, the container's table could not be read at all: did the command delete or "
+                f"change the database? ({last[0]})"
+            )
         urls = sorted(row["fields"]["url"] for row in json.loads(dumped.stdout))
         expected = sorted(row["fields"]["url"] for row in FIXTURE)
         if urls != expected:

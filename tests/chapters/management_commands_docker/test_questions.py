@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import time as datetime_time
 from datetime import timedelta
 from typing import Any
 
@@ -80,13 +81,20 @@ def test_q1_rejects_a_dry_run_that_deletes() -> None:
 @pytest.mark.parametrize("shift", [-1, 1], ids=["days-1", "days+1"])
 def test_q1_rejects_an_off_by_one_cut_off(shift: int) -> None:
     answer = cleanup_command(lambda days: timezone.now() - timedelta(days=days + shift))
-    expected = "6 days 23 hours ago: not older than 7 days" if shift < 0 else "7 days 1 hour ago, which are older"
+    expected = (
+        "7 days less 2 minutes ago: not older than 7 days" if shift < 0 else "7 days and 2 minutes ago, which are"
+    )
     incorrect(q1.evaluate(answer), expected)
 
 
-def test_q1_rejects_counting_only_whole_days_of_calendar_dates() -> None:
+def test_q1_rejects_cut_offs_rounded_to_calendar_days() -> None:
     answer = cleanup_command(lambda days: (timezone.now() - timedelta(days=days + 1)).replace(hour=23, minute=59))
-    incorrect(q1.evaluate(answer), "kept the page(s) fetched 7 days 1 hour ago")
+    incorrect(q1.evaluate(answer), "kept the page(s) fetched 7 days and 2 minutes ago")
+    midnight = cleanup_command(
+        lambda days: timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days)
+    )
+    if timezone.now().time() >= datetime_time(0, 3):  # within two minutes of midnight it cannot tell
+        assert q1.evaluate(midnight).status == "incorrect"
 
 
 def test_q1_asks_for_the_count_and_for_self_stdout() -> None:
@@ -182,7 +190,31 @@ def test_q2_rejects_a_message_that_does_not_name_the_value() -> None:
             if not Page.objects.filter(url=url).update(status=status) or not 100 <= status <= 599:
                 raise CommandError("invalid input")
 
-    incorrect(q2.evaluate(Vague), "should say what is wrong", "'CommandError: invalid input'")
+    incorrect(q2.evaluate(Vague), "naming 'https://example.org/nowhere'", "'CommandError: invalid input'")
+
+
+def test_q2_tries_both_ends_of_the_status_range_and_each_bad_value() -> None:
+    class Narrow(BaseCommand):
+        def add_arguments(self, parser):
+            parser.add_argument("url")
+            parser.add_argument("status", type=int)
+
+        def handle(self, *args, url, status, **options):
+            if not 100 < status < 599:
+                raise CommandError(f"{status} is not an HTTP status")
+            if not Page.objects.filter(url=url).update(status=status):
+                raise CommandError(f"no page {url}")
+
+    incorrect(q2.evaluate(Narrow), "setstatus https://example.org/page-2 100` should work")
+
+    class OtherValue(Narrow):
+        def handle(self, *args, url, status, **options):
+            if not 100 <= status <= 599:
+                raise CommandError(f"cannot update {url}: invalid status")
+            if not Page.objects.filter(url=url).update(status=status):
+                raise CommandError(f"no page {url}")
+
+    incorrect(q2.evaluate(OtherValue), "naming '700'")
 
 
 def test_q2_accepts_argparse_doing_the_validation() -> None:
@@ -251,7 +283,11 @@ def test_q3_rejects_wrong_types_order_and_times_without_offset() -> None:
     oldest_first = report(lambda pages: json.dumps([row(p) for p in reversed(pages)]))
     incorrect(q3.evaluate(oldest_first), "newest page first")
     naive = report(lambda pages: json.dumps([row(p, fetched_at=f"{p.fetched_at:%Y-%m-%d %H:%M}") for p in pages]))
-    incorrect(q3.evaluate(naive), "keep the UTC offset")
+    incorrect(q3.evaluate(naive), "with no UTC offset")
+    minutes = report(
+        lambda pages: json.dumps([row(p, fetched_at=p.fetched_at.isoformat(timespec="minutes")) for p in pages])
+    )
+    assert q3.evaluate(minutes).status == "correct"
 
 
 def test_q3_wants_colour_for_people_and_self_stdout() -> None:
@@ -263,6 +299,15 @@ def test_q3_wants_colour_for_people_and_self_stdout() -> None:
                 self.stdout.write(page.url)
 
     incorrect(q3.evaluate(Plain), "colour it with self.style")
+
+    class HardCoded(Plain):
+        def handle(self, *args, **options):
+            if options["json"]:
+                return super().handle(*args, **options)
+            for page in Page.objects.all():
+                self.stdout.write(f"\x1b[32m{page.url}\x1b[0m")
+
+    incorrect(q3.evaluate(HardCoded), "no colour codes", "self.style")
 
     class Printing(BaseCommand):
         def add_arguments(self, parser):
@@ -305,6 +350,8 @@ def test_q3_accepts_django_json_encoder_and_other_styles() -> None:
         ("docker ps crawler-web", ["`exec`"]),
         ("kubectl exec -i crawler-web -- python manage.py loaddata -", ["start with `docker`"]),
         ("docker exec -i 'crawler-web python manage.py", ["does not parse"]),
+        ("docker-compose exec -T web python manage.py loaddata --format json -", ["Compose (v1) command"]),
+        ("docker exec -i crawler-web python manage.py loaddata --format json - 2>&1", ["'2>&1' is shell syntax"]),
     ],
 )
 def test_q4_explains_the_wrong_docker_command_before_running_anything(command: str, fragments: list[str]) -> None:
@@ -318,6 +365,9 @@ def test_q4_parses_the_command_line_like_a_shell() -> None:
     assert flags == {"--interactive"} and container == "crawler-web" and command == ["python", "-V"]
     assert words[0] == "/usr/bin/docker"
     assert parse_exec(["docker", "exec", "-ti", "crawler-web", "sh"])[1] == {"--interactive", "--tty"}
+    assert parse_exec("docker exec -iu root crawler-web sh")[1:3] == ({"--interactive"}, "crawler-web")
+    assert parse_exec("docker exec -i -uroot crawler-web sh")[1:3] == ({"--interactive"}, "crawler-web")
+    assert parse_exec("docker exec -i --tty=false crawler-web sh")[1] == {"--interactive"}
 
 
 @needs_engine
@@ -333,6 +383,13 @@ def test_q4_parses_the_command_line_like_a_shell() -> None:
 )
 def test_q4_runs_the_command_in_a_real_container(command: str, fragments: list[str]) -> None:
     incorrect(q4.evaluate(command), *fragments)
+
+
+@needs_engine
+def test_q4_starts_each_check_on_a_new_container() -> None:
+    incorrect(q4.evaluate("docker exec -i crawler-web rm -f /tmp/checks.sqlite3"), "could not be read at all")
+    namespace = define_solution(q4, chapter_namespace())
+    assert q4.evaluate(namespace["cron_command"]).status == "correct"
 
 
 @needs_engine
@@ -353,5 +410,6 @@ def test_q4_accepts_every_way_that_really_loads_the_fixture() -> None:
             "-",
         ],
         "docker exec -i crawler-web sh -c 'cat | python manage.py loaddata --format json -'",
+        "docker exec -iu root crawler-web python manage.py loaddata --settings crawlsite.settings --format json -",
     ):
         assert q4.evaluate(command).status == "correct", command

@@ -8,4 +8,5 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = ["django.contrib.contenttypes", "pages"]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": Path("/tmp/checks.sqlite3")}}
 USE_TZ = True
+TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
