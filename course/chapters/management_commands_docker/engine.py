@@ -166,13 +166,20 @@ def build(context: Path, tag: str, *, label: str = LABEL) -> str:
 
 
 def leftovers(label: str = LABEL) -> dict[str, list[str]]:
-    """What carries ``label`` and is still there: names (``name:tag`` for images), by kind."""
+    """What carries ``label`` and is still there, by kind: names, and ``name:tag`` for images (the id
+    of an image whose tag moved to a newer build)."""
     label = f"label={label}"
     return {
         "container": lines(["ps", "--all", "--filter", label, "--format", "{{.Names}}"]),
         "network": lines(["network", "ls", "--filter", label, "--format", "{{.Name}}"]),
         "volume": lines(["volume", "ls", "--filter", label, "--format", "{{.Name}}"]),
-        "image": lines(["images", "--filter", label, "--format", "{{.Repository}}:{{.Tag}}"]),
+        "image": [
+            name if not name.endswith("<none>") else image_id
+            for name, image_id in (
+                line.split()
+                for line in lines(["images", "--filter", label, "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])
+            )
+        ],
     }
 
 
