@@ -12,11 +12,7 @@ that groups left by an earlier answer cannot change the verdict on this one.
 from __future__ import annotations
 
 import asyncio
-import atexit
-import os
 import queue
-import shutil
-import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor, Future
@@ -24,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from course.django_checks import setup_django
 from course.errors import SetupProblem
 
 T = TypeVar("T")
@@ -41,42 +38,22 @@ def setup() -> Path:
     test suite runs every chapter in one process), its settings are used, and
     they must include the auth and session apps.
 
-    Jupyter runs cells while an event loop is running, and Django refuses
-    database calls there unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set: the checks
-    make users and sessions from the notebook's thread, one call at a time, so
-    it is set here.
+    The checks make users and sessions from the notebook's thread, one call at
+    a time (see :func:`course.django_checks.setup_django`).
     """
     global _database
-    try:
-        import channels  # noqa: F401 - fail early with a setup message
-        import django
-        from django.conf import settings
-    except ImportError as missing:
-        raise SetupProblem(
-            f"{missing.name} is not installed, so the chapter's consumers cannot run.",
-            fix="run `make setup` (or pip install -r requirements.txt)",
-        ) from missing
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if _database is not None:
         return _database
-    if not settings.configured and "DJANGO_SETTINGS_MODULE" not in os.environ:
-        folder = Path(tempfile.mkdtemp(prefix="channels-checks-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        settings.configure(
-            SECRET_KEY="only-for-the-checks",
-            INSTALLED_APPS=[
-                "django.contrib.auth",
-                "django.contrib.contenttypes",
-                "django.contrib.sessions",
-                "channels",
-            ],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": folder / "db.sqlite3"}},
-            CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            USE_TZ=True,
-        )
-    django.setup()
+    setup_django(
+        "consumers",
+        prefix="channels-checks-",
+        modules=("channels",),
+        INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions", "channels"],
+        CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
     from django.apps import apps
+    from django.conf import settings
 
     needed = {"django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions"}
     missing_apps = needed - {app.name for app in apps.get_app_configs()}

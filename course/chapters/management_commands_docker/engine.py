@@ -98,22 +98,21 @@ def base_image() -> str:
     when it is here already, else the local base of ``make docker-base`` when
     that is here, else the official image, which docker then downloads.
     """
-    chosen = os.environ.get("COURSE_BASE_IMAGE", "").strip()
-    if chosen:
-        return chosen
-    if not image_exists(OFFICIAL_BASE) and image_exists(LOCAL_BASE):
-        return LOCAL_BASE
-    return OFFICIAL_BASE
+    return _image("COURSE_BASE_IMAGE", OFFICIAL_BASE)
 
 
 def redis_image() -> str:
     """The image of the redis container: like :func:`base_image`, with ``COURSE_REDIS_IMAGE``."""
-    chosen = os.environ.get("COURSE_REDIS_IMAGE", "").strip()
+    return _image("COURSE_REDIS_IMAGE", OFFICIAL_REDIS)
+
+
+def _image(variable: str, official: str) -> str:
+    chosen = os.environ.get(variable, "").strip()
     if chosen:
         return chosen
-    if not image_exists(OFFICIAL_REDIS) and image_exists(LOCAL_BASE):
+    if not image_exists(official) and image_exists(LOCAL_BASE):
         return LOCAL_BASE
-    return OFFICIAL_REDIS
+    return official
 
 
 def pins(path: Path = REQUIREMENTS) -> dict[str, str]:

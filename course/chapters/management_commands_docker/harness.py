@@ -10,7 +10,6 @@ exit code included; :func:`seed` fills the table with pages of known ages.
 
 from __future__ import annotations
 
-import atexit
 import io
 import os
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from course.chapters.management_commands_docker import engine
-from course.errors import SetupProblem
+from course.django_checks import setup_django
 
 APP = "course.chapters.management_commands_docker.pages"
 HERE = Path(__file__).parent
@@ -38,34 +37,19 @@ _ready = False
 def setup() -> None:
     """Set Django up once per process with the ``pages`` app and its table (see the module's docstring).
 
-    Jupyter runs cells while an event loop is running, and Django refuses
-    database calls there unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set: a cell's
-    ORM calls run one at a time, so it is set here.
+    The project configured where none is: the auth app and ``pages`` on a
+    SQLite file removed at exit (:func:`course.django_checks.setup_django`).
     """
     global _ready
     if _ready:
         return
-    try:
-        import django
-        from django.conf import settings
-    except ImportError as missing:
-        raise SetupProblem(
-            f"{missing.name} is not installed, so the chapter's commands cannot run.",
-            fix="run `make setup` (or pip install -r requirements.txt)",
-        ) from missing
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    if not settings.configured and "DJANGO_SETTINGS_MODULE" not in os.environ:
-        folder = Path(tempfile.mkdtemp(prefix="commands-checks-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        settings.configure(
-            SECRET_KEY="only-for-the-checks",
-            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", APP],
-            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": folder / "db.sqlite3"}},
-            USE_TZ=True,
-            TIME_ZONE="UTC",
-            DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-        )
-    django.setup()
+    setup_django(
+        "commands",
+        prefix="commands-checks-",
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", APP],
+        TIME_ZONE="UTC",
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+    )
     from django.apps import apps
 
     if not apps.is_installed(APP):
