@@ -14,12 +14,14 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from course.chapters.management_commands_docker import engine
 from course.django_checks import setup_django
@@ -107,36 +109,59 @@ def seed(ages: Iterable[timedelta], *, now: datetime | None = None, status: int 
     ]
 
 
-_image_built = False
+@contextmanager
+def check_container() -> Iterator[str]:
+    """A new container with the ``pages`` app and an empty table, for one check: its name.
 
-
-def check_container() -> str:
-    """A new container with the ``pages`` app and an empty table, for one check; return its name.
-
-    The image is built from the chapter's Dockerfile with a small project
-    (``checks_project/``, whose settings module is ``crawlsite.settings`` as
-    in the lesson, and the ``pages`` app), once per process. Every call
-    starts a new container, so that nothing an earlier answer did to the last
-    one can change the verdict on the next. Everything is removed when the
-    process exits.
+    Each call builds the image from the chapter's Dockerfile with a small
+    project (``checks_project/``, whose settings module is
+    ``crawlsite.settings`` as in the lesson, and the ``pages`` app), and
+    starts a new container from it, so that nothing an earlier answer did to
+    the last one can change the verdict on the next. The container and the image's tag
+    are removed when the ``with`` block ends: a kernel may be stopped without
+    a chance to clean up, so nothing is kept between checks but Docker's build
+    cache, which makes the next build take a second or two. What a process
+    killed in the middle of a check left behind is removed by the next check.
     """
-    global _image_built
     engine.wheelhouse()
-    if not _image_built or not engine.image_exists(CHECK_IMAGE):
-        with tempfile.TemporaryDirectory(prefix="crawler-checks-") as folder:
-            context = Path(folder)
-            shutil.copy(engine.DOCKERFILE, context / "Dockerfile")
-            shutil.copy(engine.REQUIREMENTS, context / "requirements.txt")
-            shutil.copytree(engine.WHEELHOUSE, context / "wheels", ignore=shutil.ignore_patterns(".*"))
-            shutil.copytree(HERE / "checks_project", context / "src", ignore=shutil.ignore_patterns("__pycache__"))
-            shutil.copytree(HERE / "pages", context / "src" / "pages", ignore=shutil.ignore_patterns("__pycache__"))
-            engine.build(context, CHECK_IMAGE, label=CHECK_LABEL)
-        _image_built = True
+    remove_orphans()
+    with tempfile.TemporaryDirectory(prefix="crawler-checks-") as folder:
+        context = Path(folder)
+        shutil.copy(engine.DOCKERFILE, context / "Dockerfile")
+        shutil.copy(engine.REQUIREMENTS, context / "requirements.txt")
+        shutil.copytree(engine.WHEELHOUSE, context / "wheels", ignore=shutil.ignore_patterns(".*"))
+        shutil.copytree(HERE / "checks_project", context / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(HERE / "pages", context / "src" / "pages", ignore=shutil.ignore_patterns("__pycache__"))
+        image = engine.build(context, CHECK_IMAGE, label=CHECK_LABEL)
     name = f"crawler-checks-{os.getpid()}"
-    engine.docker(["rm", "--force", name], check=False)
-    engine.docker(["run", "--detach", "--label", CHECK_LABEL, "--name", name, CHECK_IMAGE, "sleep", "infinity"])
-    engine.docker(["exec", name, "python", "manage.py", "migrate", "--run-syncdb", "--verbosity", "0"])
-    return name
+    try:
+        engine.docker(["rm", "--force", name], check=False)
+        engine.docker(["run", "--detach", "--label", CHECK_LABEL, "--name", name, image, "sleep", "infinity"])
+        engine.docker(["exec", name, "python", "manage.py", "migrate", "--run-syncdb", "--verbosity", "0"])
+        yield name
+    finally:
+        engine.docker(["rm", "--force", name], check=False)
+        engine.docker(["rmi", "--force", "--no-prune", image], check=False)  # the tag; the cache stays
 
 
-__all__ = ["APP", "CHECK_IMAGE", "CHECK_LABEL", "Ran", "check_container", "run_cli", "seed", "setup"]
+def remove_orphans() -> list[str]:
+    """Remove the check containers and images of processes that are gone (killed kernels); return their ids."""
+    key = engine.LABEL_KEY
+    owner = '{{.ID}} {{.Label "' + key + '"}}'
+    containers = engine.lines(["ps", "--all", "--no-trunc", "--filter", f"label={key}", "--format", owner])
+    image_ids = sorted(set(engine.lines(["images", "--quiet", "--filter", f"label={key}"])))
+    owner = '{{.Id}} {{index .Config.Labels "' + key + '"}}'
+    images = engine.lines(["image", "inspect", "--format", owner, *image_ids]) if image_ids else []
+    orphans = []
+    for command, listed in (("rm", containers), ("rmi", images)):
+        for line in listed:
+            object_id, _, value = line.partition(" ")
+            pid = value.removeprefix("06-checks-")
+            if pid != value and pid.isdigit() and not psutil.pid_exists(int(pid)):
+                keep_cache = ["--no-prune"] if command == "rmi" else []
+                engine.docker([command, "--force", *keep_cache, object_id], check=False)
+                orphans.append(object_id)
+    return orphans
+
+
+__all__ = ["APP", "CHECK_IMAGE", "CHECK_LABEL", "Ran", "check_container", "remove_orphans", "run_cli", "seed", "setup"]

@@ -504,8 +504,10 @@ class CronCommand(Question):
         self.run_for_real(words, container, problem)
 
     def run_for_real(self, words: list[str], container: str, problem: str) -> None:
-        name = harness.check_container()
-        argv = [name if word == container else word for word in words]
+        with harness.check_container() as name:
+            self.judge_run(name, [name if word == container else word for word in words], problem)
+
+    def judge_run(self, name: str, argv: list[str], problem: str) -> None:
         argv[0] = "docker"
         try:
             result = subprocess.run(argv, input=json.dumps(FIXTURE), capture_output=True, text=True, timeout=60)

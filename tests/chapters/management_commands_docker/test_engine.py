@@ -8,11 +8,12 @@ import uuid
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 import yaml
 
 from course import ROOT
-from course.chapters.management_commands_docker import engine
+from course.chapters.management_commands_docker import engine, harness
 from course.errors import SetupProblem
 
 needs_engine = pytest.mark.docker
@@ -102,3 +103,26 @@ def test_the_settings_read_what_the_containers_set() -> None:
         assert f'"{variable}"' in settings, variable
     health = notebook_file("crawler/src/crawlsite/urls.py")
     assert 'path("health/"' in health and "/health/" in " ".join(compose["services"]["web"]["healthcheck"]["test"])
+
+
+@pytest.mark.docker
+def test_what_a_killed_checking_process_left_is_removed_by_the_next_check() -> None:
+    dead = 2**22 + 12345  # above Linux's largest process id: no process has it
+    assert not psutil.pid_exists(dead)
+    base = engine.base_image()
+    label = f"{engine.LABEL_KEY}=06-checks-{dead}"
+    orphan = engine.docker(["create", "--label", label, base, "true"]).stdout.strip()
+    ours = engine.docker(["create", "--label", harness.CHECK_LABEL, base, "true"]).stdout.strip()
+    try:
+        assert orphan in harness.remove_orphans()
+        remaining = engine.lines(["ps", "--all", "--no-trunc", "--format", "{{.ID}}"])
+        assert orphan not in remaining and ours in remaining
+    finally:
+        engine.docker(["rm", "--force", ours, orphan], check=False)
+
+
+@pytest.mark.docker
+def test_a_check_removes_its_container_when_it_is_done() -> None:
+    with harness.check_container() as name:
+        assert engine.lines(["ps", "--quiet", "--filter", f"name=^{name}$"])
+    assert not engine.lines(["ps", "--all", "--quiet", "--filter", f"name=^{name}$"])
