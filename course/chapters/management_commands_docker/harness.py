@@ -5,7 +5,9 @@ its table: a small project on a SQLite file removed at exit where no Django is
 set up yet (an exercise notebook's kernel), or the project already set up,
 with the app added, where there is one (the test suite runs every chapter in
 one process). :func:`run_cli` runs a command class the way ``manage.py`` does,
-exit code included; :func:`seed` fills the table with pages of known ages.
+exit code included; :func:`seed` fills the table with pages of known ages;
+:func:`check_container` gives a check a real container to run a docker command
+line against.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from course.django_checks import setup_django
 APP = "course.chapters.management_commands_docker.pages"
 HERE = Path(__file__).parent
 CHECK_LABEL = f"{engine.LABEL_KEY}=06-checks-{os.getpid()}"
-"""The label of what this process's checks make in Docker: removed when the process exits,
-and never mixed up with the lesson's things, or with another kernel's checks."""
+"""The label of what this process's checks make in Docker (a container and an image tag,
+removed after each check): never mixed up with the lesson's things or with another kernel's
+checks, and known by :func:`remove_orphans` for an orphan once the process is gone."""
 CHECK_IMAGE = "polyglot-ninja/crawler-checks:06"
 
 _ready = False
