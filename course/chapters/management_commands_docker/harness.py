@@ -29,7 +29,6 @@ from course.chapters.management_commands_docker import engine
 from course.django_checks import setup_django
 
 APP = "course.chapters.management_commands_docker.pages"
-HERE = Path(__file__).parent
 CHECK_LABEL = f"{engine.LABEL_KEY}=06-checks-{os.getpid()}"
 """The label of what this process's checks make in Docker (a container and an image tag,
 removed after each check): never mixed up with the lesson's things or with another kernel's
@@ -133,8 +132,8 @@ def check_container() -> Iterator[str]:
         shutil.copy(engine.DOCKERFILE, context / "Dockerfile")
         shutil.copy(engine.REQUIREMENTS, context / "requirements.txt")
         shutil.copytree(engine.WHEELHOUSE, context / "wheels", ignore=shutil.ignore_patterns(".*"))
-        shutil.copytree(HERE / "checks_project", context / "src", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(HERE / "pages", context / "src" / "pages", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(engine.HERE / "checks_project", context / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(engine.HERE / "pages", context / "src" / "pages", ignore=shutil.ignore_patterns("__pycache__"))
         image = engine.build(context, CHECK_IMAGE, label=CHECK_LABEL)
     name = f"crawler-checks-{os.getpid()}"
     try:

@@ -30,7 +30,7 @@ from typing import Any
 from course.chapters.management_commands_docker import CHAPTER, engine, harness
 from course.checks import Question, bind
 from course.checks.expect import Incorrect, describe_error
-from course.requires import in_ci, missing
+from course.requires import in_ci, requires
 
 harness.setup()
 
@@ -492,9 +492,9 @@ class CronCommand(Question):
                 "without -i (--interactive), docker exec does not pass its standard input to the command, "
                 "so the fixture never reaches loaddata"
             )
-        if missing("docker"):
+        if engine.missing_engine():
             if in_ci():
-                engine.docker(["version"])  # raises the setup problem: in CI nothing may be skipped
+                requires("docker")  # a setup problem: in CI nothing may be skipped
             if problem:
                 raise Incorrect(problem)
             if not {"manage.py", "loaddata", "-"} <= set(command):

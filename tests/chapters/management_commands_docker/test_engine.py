@@ -16,7 +16,6 @@ from course import ROOT
 from course.chapters.management_commands_docker import engine, harness
 from course.errors import SetupProblem
 
-needs_engine = pytest.mark.docker
 NOTEBOOK = ROOT / "notebooks" / "06-management-commands-docker.ipynb"
 
 
@@ -43,7 +42,7 @@ def test_the_base_image_named_in_the_environment_wins(monkeypatch) -> None:
     assert engine.base_image() == "example/python:1" and engine.redis_image() == "example/redis:1"
 
 
-@needs_engine
+@pytest.mark.docker
 def test_a_base_image_nobody_can_get_is_a_setup_problem(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("COURSE_BASE_IMAGE", f"polyglot-ninja/no-such-base:{uuid.uuid4().hex[:8]}")
     (tmp_path / "Dockerfile").write_text("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n")
@@ -52,14 +51,14 @@ def test_a_base_image_nobody_can_get_is_a_setup_problem(tmp_path: Path, monkeypa
     assert "make docker-base" in problem.value.fix
 
 
-@needs_engine
+@pytest.mark.docker
 def test_a_failing_command_says_what_ran_and_what_docker_said() -> None:
     with pytest.raises(engine.DockerFailed, match=r"`docker inspect no-such-thing-06` failed with exit code 1"):
         engine.docker("inspect no-such-thing-06")
     assert engine.docker("inspect no-such-thing-06", check=False).returncode == 1
 
 
-@needs_engine
+@pytest.mark.docker
 def test_remove_all_removes_exactly_what_carries_the_label() -> None:
     label = f"{engine.LABEL_KEY}=06-test-{uuid.uuid4().hex[:6]}"
     name = f"crawler-test-{uuid.uuid4().hex[:6]}"

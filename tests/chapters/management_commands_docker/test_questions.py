@@ -21,7 +21,6 @@ from course.checks import MISSING
 from course.solutions import define as define_solution
 
 QUESTIONS = [q1, q2, q3, q4]
-needs_engine = pytest.mark.docker
 
 
 def chapter_namespace() -> dict[str, Any]:
@@ -43,7 +42,7 @@ def test_published_solution_passes(question: Any) -> None:
     assert question.evaluate(namespace[question.answer_names[0]]).status == "correct"
 
 
-@needs_engine
+@pytest.mark.docker
 def test_published_docker_command_passes_when_run_in_a_real_container() -> None:
     namespace = define_solution(q4, chapter_namespace())
     assert q4.evaluate(namespace["cron_command"]).status == "correct"
@@ -370,7 +369,7 @@ def test_q4_parses_the_command_line_like_a_shell() -> None:
     assert parse_exec("docker exec -i --tty=false crawler-web sh")[1] == {"--interactive"}
 
 
-@needs_engine
+@pytest.mark.docker
 @pytest.mark.parametrize(
     ("command", "fragments"),
     [
@@ -385,14 +384,14 @@ def test_q4_runs_the_command_in_a_real_container(command: str, fragments: list[s
     incorrect(q4.evaluate(command), *fragments)
 
 
-@needs_engine
+@pytest.mark.docker
 def test_q4_starts_each_check_on_a_new_container() -> None:
     incorrect(q4.evaluate("docker exec -i crawler-web rm -f /tmp/checks.sqlite3"), "could not be read at all")
     namespace = define_solution(q4, chapter_namespace())
     assert q4.evaluate(namespace["cron_command"]).status == "correct"
 
 
-@needs_engine
+@pytest.mark.docker
 def test_q4_accepts_every_way_that_really_loads_the_fixture() -> None:
     for command in (
         "docker container exec --interactive crawler-web sh -c 'python manage.py loaddata --format=json -'",
