@@ -6,22 +6,39 @@ a block in memory. What it offers:
 
 ``GET|HEAD /bytes/<n>``
     ``n`` bytes of deterministic content (:func:`content_range`), with
-    ``Content-Length``, ``Accept-Ranges: bytes`` and the SHA-256 of the whole
-    file in ``X-Checksum-SHA256``. Honours one ``Range: bytes=…`` (206 with
-    ``Content-Range``; 416 with ``Content-Range: bytes */n`` when it cannot be
-    satisfied). Query options that make it misbehave on purpose:
+    ``Content-Length``, ``Accept-Ranges: bytes``, an ``ETag`` and the SHA-256 of
+    the whole file in ``X-Checksum-SHA256``. Honours one ``Range: bytes=…`` (206
+    with ``Content-Range``; 416 with ``Content-Range: bytes */n`` when it cannot
+    be satisfied), and ``If-Range``: the range is sent only when ``If-Range``
+    names the current ``ETag``, otherwise the whole file comes with a 200.
+    Query options that make it misbehave on purpose:
 
     - ``fail_after=N``: close the connection after N body bytes (a dropped download);
     - ``ignore_range=1``: answer 200 with the whole file even when a range was asked for;
     - ``range_align=N``: move the start of a range down to a multiple of N (a 206 that
       does not start where the client asked — allowed, and done by some caches);
     - ``chunked=1``: no ``Content-Length``, ``Transfer-Encoding: chunked`` instead.
+``GET|HEAD /edition/<n>``, ``POST /edition/publish``
+    Like ``/bytes/<n>`` (same options), but for a file the host republishes: each
+    ``POST /edition/publish`` makes a new edition with other content, checksum
+    and ``ETag``. Edition 0 is the content of ``/bytes/<n>``.
 ``GET /gzip/<n>``
     The same content gzip-compressed on the fly (``Content-Encoding: gzip``,
     chunked); the checksum header is that of the *decoded* content.
-``GET /ndjson?count=N&interval=S&pad=P&heartbeat=K``
+``GET|HEAD /log/<n>``
+    ``n`` bytes of a text log (:func:`log_text`), which compresses well. When the
+    request's ``Accept-Encoding`` allows gzip (requests asks for it by default),
+    the host sends it the way a server with precompressed files does:
+    ``Content-Encoding: gzip`` with the ``Content-Length`` of the *compressed*
+    bytes, and ``Range`` counted in compressed bytes too. With
+    ``Accept-Encoding: identity`` it sends the text itself. Each representation
+    has its own ``ETag``; the checksum header is that of the text. Same options as
+    ``/bytes`` except ``chunked``.
+``GET /ndjson?count=N&interval=S&pad=P&heartbeat=K&length=L&array=A``
     N JSON records, one line each, every S seconds (``pad`` adds a P-character
-    ``note`` field; ``heartbeat`` sends an empty keep-alive line after every K records).
+    ``note`` field; ``heartbeat`` sends an empty keep-alive line after every K
+    records). Sent chunked, or with a ``Content-Length`` when ``length=1``;
+    ``array=1`` sends one JSON array with no newline at all instead.
 ``GET /status/<code>``
     Answers with that 4xx/5xx status and a short text body.
 ``GET /stats``, ``POST /stats/reset``
@@ -36,6 +53,7 @@ Bad requests get a 4xx status with a one-line text explanation. Run it with
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import random
@@ -44,7 +62,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -64,37 +82,93 @@ CHECKSUM_HEADER = "X-Checksum-SHA256"
 _BASE_BLOCK = random.Random(2017).randbytes(BLOCK)
 
 
-def block(index: int) -> bytes:
+def block(index: int, edition: int = 0) -> bytes:
     """Block ``index`` of every file: random-looking bytes that start with the block's number.
 
     The number makes the content non-periodic, so a download that puts bytes at
-    the wrong offset never produces the right checksum by accident.
+    the wrong offset never produces the right checksum by accident. Another
+    ``edition`` changes the first bytes of every block.
     """
-    return index.to_bytes(8, "big") + _BASE_BLOCK[8:]
+    return (index + (edition << 48)).to_bytes(8, "big") + _BASE_BLOCK[8:]
 
 
-def content_range(start: int, stop: int) -> Iterator[memoryview]:
+def content_range(start: int, stop: int, edition: int = 0) -> Iterator[memoryview]:
     """The bytes ``start`` up to (not including) ``stop`` of the content, as pieces of at most one block."""
     position = start
     while position < stop:
         index, offset = divmod(position, BLOCK)
-        piece = memoryview(block(index))[offset : min(BLOCK, offset + stop - position)]
+        piece = memoryview(block(index, edition))[offset : min(BLOCK, offset + stop - position)]
         yield piece
         position += len(piece)
 
 
-def content(size: int) -> bytes:
+def content(size: int, edition: int = 0) -> bytes:
     """The whole content of ``/bytes/<size>`` in memory (for tests and small files only)."""
-    return b"".join(content_range(0, size))
+    return b"".join(content_range(0, size, edition))
 
 
 @lru_cache(maxsize=64)
-def content_sha256(size: int) -> str:
+def content_sha256(size: int, edition: int = 0) -> str:
     """Hex SHA-256 of the ``size``-byte file, computed by streaming its blocks once and cached."""
     digest = hashlib.sha256()
-    for piece in content_range(0, size):
+    for piece in content_range(0, size, edition):
         digest.update(piece)
     return digest.hexdigest()
+
+
+def etag(checksum: str, encoding: str = "") -> str:
+    """The strong ``ETag`` of a representation: its content's checksum, and its encoding if any."""
+    return f'"{checksum[:16]}{"-" + encoding if encoding else ""}"'
+
+
+LOG_LINE = 64
+"""Every line of the log has this many bytes, newline included, so any offset is easy to find."""
+
+LOG_MAX_SIZE = 16 * MiB
+"""The largest log the host serves (it compresses the whole log in memory, once)."""
+
+
+def log_range(start: int, stop: int) -> bytes:
+    """The bytes ``start`` up to ``stop`` of the log: numbered requests of a made-up web server."""
+    first, last = start // LOG_LINE, (stop + LOG_LINE - 1) // LOG_LINE
+    lines = []
+    for n in range(first, last):
+        minute, second = divmod(n % 3600, 60)
+        text = f"{n:09d} 2017-06-01T09:{minute:02d}:{second:02d}Z GET /pages/{n * 7919 % 1000:03d}.html 200"
+        lines.append(text.ljust(LOG_LINE - 1).encode() + b"\n")
+    data = b"".join(lines)
+    return data[start - first * LOG_LINE : stop - first * LOG_LINE]
+
+
+def log_text(size: int) -> bytes:
+    """The whole ``size``-byte log (for tests and small files only)."""
+    return log_range(0, size)
+
+
+@lru_cache(maxsize=8)
+def log_sha256(size: int) -> str:
+    """Hex SHA-256 of the ``size``-byte log."""
+    return hashlib.sha256(log_text(size)).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def log_gzip(size: int) -> bytes:
+    """The log compressed as one gzip file, always the same bytes (no timestamp inside)."""
+    return gzip.compress(log_text(size), compresslevel=6, mtime=0)
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip (``gzip`` or ``*``, with a q-value above 0)."""
+    for item in (header or "").split(","):
+        name, _, params = item.strip().partition(";")
+        q = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            wanted = float(q) > 0
+        except ValueError:
+            wanted = False
+        if name.strip().lower() in ("gzip", "x-gzip", "*") and wanted:
+            return True
+    return False
 
 
 def ndjson_value(seq: int) -> int:
@@ -167,6 +241,15 @@ class DownloadServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int]) -> None:
         super().__init__(address, DownloadHandler)
         self.stats = Stats()
+        self.edition = 0
+        """The edition ``/edition/<n>`` serves; ``POST /edition/publish`` moves it on."""
+        self.edition_lock = threading.Lock()
+
+    def publish(self) -> int:
+        """Make a new edition of ``/edition/<n>``; return its number."""
+        with self.edition_lock:
+            self.edition += 1
+            return self.edition
 
 
 class Dropped(Exception):
@@ -181,10 +264,13 @@ class DownloadHandler(BaseHTTPRequestHandler):
     # Errors the base class answers itself (a malformed request line, say) come as one line of text too.
     error_content_type = "text/plain; charset=utf-8"
     error_message_format = "%(code)d %(message)s: %(explain)s\n"
+    _FILE_OPTIONS = {"fail_after", "ignore_range", "range_align", "chunked"}
     _OPTIONS = {
-        "bytes": {"fail_after", "ignore_range", "range_align", "chunked"},
+        "bytes": _FILE_OPTIONS,
+        "edition": _FILE_OPTIONS,
         "gzip": set(),
-        "ndjson": {"count", "interval", "pad", "heartbeat"},
+        "log": _FILE_OPTIONS - {"chunked"},
+        "ndjson": {"count", "interval", "pad", "heartbeat", "length", "array"},
         "status": set(),
         "stats": set(),
     }
@@ -203,10 +289,13 @@ class DownloadHandler(BaseHTTPRequestHandler):
         self._dispatch(send_body=False)
 
     def do_POST(self) -> None:
-        if urlsplit(self.path).path == "/stats/reset":
+        path = urlsplit(self.path).path
+        if path == "/stats/reset":
             self._send_json(self.server.stats.snapshot(reset=True))
+        elif path == "/edition/publish":
+            self._send_json({"edition": self.server.publish()})
         else:
-            self._send_text(405, f"POST is only for /stats/reset; use GET for {urlsplit(self.path).path}")
+            self._send_text(405, f"POST is only for /stats/reset and /edition/publish; use GET for {path}")
 
     def _refuse_method(self) -> None:
         self._send_text(405, f"{self.command} is not supported here; download with GET (or HEAD for the headers)")
@@ -219,7 +308,9 @@ class DownloadHandler(BaseHTTPRequestHandler):
         endpoint, args = segments[0], segments[1:]
         try:
             if endpoint not in self._OPTIONS:
-                raise BadRequest(404, f"no such endpoint {parts.path!r}; try /bytes/<n>, /gzip/<n>, /ndjson, /stats")
+                raise BadRequest(
+                    404, f"no such endpoint {parts.path!r}; try /bytes/<n>, /edition/<n>, /gzip/<n>, /log/<n>, /ndjson"
+                )
             query = self._query(parts.query, self._OPTIONS[endpoint])
             if endpoint == "stats":
                 if args:
@@ -229,6 +320,10 @@ class DownloadHandler(BaseHTTPRequestHandler):
             self.server.stats.add("requests")
             if endpoint == "bytes":
                 self._bytes(self._size(args), query, send_body)
+            elif endpoint == "edition":
+                self._bytes(self._size(args), query, send_body, edition=self.server.edition)
+            elif endpoint == "log":
+                self._log(self._size(args, LOG_MAX_SIZE), query, send_body)
             elif endpoint == "gzip":
                 self._gzip(self._size(args), send_body)
             elif endpoint == "ndjson":
@@ -254,12 +349,12 @@ class DownloadHandler(BaseHTTPRequestHandler):
         return query
 
     @staticmethod
-    def _size(args: list[str]) -> int:
+    def _size(args: list[str], limit: int = MAX_SIZE) -> int:
         if len(args) != 1 or not args[0].isdigit():
             raise BadRequest(400, "give the size as a whole number of bytes, e.g. /bytes/1048576")
         size = int(args[0])
-        if size > MAX_SIZE:
-            raise BadRequest(400, f"size {size} is larger than this host's limit of {MAX_SIZE} bytes")
+        if size > limit:
+            raise BadRequest(400, f"size {size} is larger than this endpoint's limit of {limit} bytes")
         return size
 
     @staticmethod
@@ -276,31 +371,53 @@ class DownloadHandler(BaseHTTPRequestHandler):
 
     # --- endpoints -----------------------------------------------------------------------
 
-    def _bytes(self, size: int, query: dict[str, str], send_body: bool) -> None:
+    def _bytes(self, size: int, query: dict[str, str], send_body: bool, edition: int = 0) -> None:
+        checksum = content_sha256(size, edition)
+        headers = {"Content-Type": "application/octet-stream", "ETag": etag(checksum), CHECKSUM_HEADER: checksum}
+        self._file(size, lambda start, stop: content_range(start, stop, edition), headers, query, send_body)
+
+    def _log(self, size: int, query: dict[str, str], send_body: bool) -> None:
+        headers = {"Content-Type": "text/plain; charset=utf-8", "Vary": "Accept-Encoding"}
+        if accepts_gzip(self.headers.get("Accept-Encoding")):
+            packed = log_gzip(size)
+            headers |= {"Content-Encoding": "gzip", "ETag": etag(log_sha256(size), "gzip")}
+            headers[CHECKSUM_HEADER] = log_sha256(size)
+            self._file(len(packed), lambda start, stop: iter([packed[start:stop]]), headers, query, send_body)
+        else:
+            headers |= {"ETag": etag(log_sha256(size)), CHECKSUM_HEADER: log_sha256(size)}
+            self._file(size, lambda start, stop: _pieces(log_range, start, stop), headers, query, send_body)
+
+    def _file(
+        self,
+        size: int,
+        pieces: Callable[[int, int], Iterator[bytes | memoryview]],
+        headers: dict[str, str],
+        query: dict[str, str],
+        send_body: bool,
+    ) -> None:
+        """Send a ``size``-byte representation, honouring ``Range``, ``If-Range`` and the fault options."""
         fail_after = int(self._number(query, "fail_after", -1, 0, MAX_SIZE))
         align = int(self._number(query, "range_align", 1, 1, MAX_SIZE))
         chunked = self._number(query, "chunked", 0, 0, 1) == 1
         ignore_range = self._number(query, "ignore_range", 0, 0, 1) == 1
+        headers = {"Accept-Ranges": "bytes", **headers}
         start, stop, status = 0, size, 200
         range_header = self.headers.get("Range")
-        headers = {
-            "Content-Type": "application/octet-stream",
-            "Accept-Ranges": "bytes",
-            CHECKSUM_HEADER: content_sha256(size),
-        }
-        if range_header is not None and not ignore_range:
+        if_range = self.headers.get("If-Range")
+        # If-Range: send the range only if the client's copy is this very representation (strong match).
+        current = if_range is None or if_range.strip() == headers["ETag"]
+        if range_header is not None and current and not ignore_range:
             try:
                 start, stop = parse_range(range_header, size)
-            except BadRequest as bad:  # a 416 still names the file's checksum and length
-                bad.headers = {CHECKSUM_HEADER: headers[CHECKSUM_HEADER], **bad.headers}
+            except BadRequest as bad:  # a 416 still names the file's checksum, ETag and length
+                bad.headers = {key: headers[key] for key in ("ETag", CHECKSUM_HEADER)} | bad.headers
                 raise
             start -= start % align
             status = 206
-        if status == 206:
             headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
         self._start(status, headers, length=None if chunked else stop - start)
         if send_body:
-            self._send_pieces(content_range(start, stop), chunked=chunked, fail_after=fail_after)
+            self._send_pieces(pieces(start, stop), chunked=chunked, fail_after=fail_after)
 
     def _gzip(self, size: int, send_body: bool) -> None:
         headers = {
@@ -317,9 +434,13 @@ class DownloadHandler(BaseHTTPRequestHandler):
         interval = self._number(query, "interval", 0.0, 0.0, 5.0)
         pad = int(self._number(query, "pad", 0, 0, 100_000))
         heartbeat = int(self._number(query, "heartbeat", 0, 0, 10_000_000))
-        self._start(200, {"Content-Type": "application/x-ndjson"}, length=None)
+        with_length = self._number(query, "length", 0, 0, 1) == 1
+        array = self._number(query, "array", 0, 0, 1) == 1
+        kind = "application/json" if array else "application/x-ndjson"
+        length = _records_length(count, pad, heartbeat, array) if with_length else None
+        self._start(200, {"Content-Type": kind}, length=length)
         if send_body:
-            self._send_pieces(_records(count, interval, pad, heartbeat), chunked=True)
+            self._send_pieces(_records(count, interval, pad, heartbeat, array), chunked=length is None)
 
     def _status(self, args: list[str]) -> None:
         if len(args) != 1 or not args[0].isdigit() or not 400 <= int(args[0]) <= 599:
@@ -398,28 +519,46 @@ def _gzipped(pieces: Iterator[memoryview]) -> Iterator[bytes]:
     yield compressor.flush()
 
 
-def _records(count: int, interval: float, pad: int, heartbeat: int) -> Iterator[bytes]:
-    """NDJSON lines; sent one per chunk when slow, in 64 KiB chunks when ``interval`` is 0."""
-    note = "x" * pad
-    batch: list[bytes] = []
+def _pieces(source: Callable[[int, int], bytes], start: int, stop: int) -> Iterator[bytes]:
+    """``source(start, stop)`` cut into pieces of at most one block, so that no piece is large."""
+    for position in range(start, stop, BLOCK):
+        yield source(position, min(stop, position + BLOCK))
+
+
+def _record(seq: int, pad: int) -> bytes:
+    """One record as JSON. ``sent_at`` always has the same width, so a feed's length is known in advance."""
+    note = f', "note": "{"x" * pad}"' if pad else ""
+    return f'{{"seq": {seq}, "value": {ndjson_value(seq)}, "sent_at": {time.time():.6f}{note}}}'.encode()
+
+
+def _records_length(count: int, pad: int, heartbeat: int, array: bool) -> int:
+    """The length in bytes of the feed :func:`_records` sends with these options."""
+    if array:
+        return 2 + max(count - 1, 0) + sum(len(_record(seq, pad)) for seq in range(count))
+    beats = count // heartbeat if heartbeat else 0
+    return sum(len(_record(seq, pad)) + 1 for seq in range(count)) + beats
+
+
+def _records(count: int, interval: float, pad: int, heartbeat: int, array: bool = False) -> Iterator[bytes]:
+    """The feed: NDJSON lines, or one JSON array; one record per piece when slow, 64 KiB pieces when not."""
+    batch: list[bytes] = [b"["] if array else []
     batched = 0
     for seq in range(count):
         if seq and interval:
             time.sleep(interval)
-        record = {"seq": seq, "value": ndjson_value(seq), "sent_at": time.time()}
-        if pad:
-            record["note"] = note
-        line = json.dumps(record).encode() + b"\n"
-        if heartbeat and (seq + 1) % heartbeat == 0:
-            line += b"\n"
-        if interval:
-            yield line
-            continue
+        if array:
+            line = (b"," if seq else b"") + _record(seq, pad)
+        else:
+            line = _record(seq, pad) + b"\n"
+            if heartbeat and (seq + 1) % heartbeat == 0:
+                line += b"\n"
         batch.append(line)
         batched += len(line)
-        if batched >= 64 * 1024:
+        if interval or batched >= 64 * 1024:
             yield b"".join(batch)
             batch, batched = [], 0
+    if array:
+        batch.append(b"]")
     if batch:
         yield b"".join(batch)
 

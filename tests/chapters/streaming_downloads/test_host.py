@@ -12,9 +12,14 @@ import requests
 from course.chapters.streaming_downloads.host import (
     BLOCK,
     CHECKSUM_HEADER,
+    LOG_LINE,
     MiB,
+    accepts_gzip,
     content,
     content_sha256,
+    etag,
+    log_sha256,
+    log_text,
     parse_range,
     start_download_host,
 )
@@ -149,6 +154,91 @@ def test_ndjson_records_heartbeats_and_pacing(host):
     assert time.perf_counter() - start >= 0.2
 
 
+def test_if_range_sends_the_range_only_for_the_current_etag(host):
+    url = f"{host.url}/bytes/5000"
+    tag = requests.head(url, timeout=10).headers["ETag"]
+    assert tag == etag(content_sha256(5000)) and tag.startswith('"')
+    same = requests.get(url, headers={"Range": "bytes=100-", "If-Range": tag}, timeout=10)
+    assert same.status_code == 206 and same.content == content(5000)[100:]
+    for stale in ('"0123456789abcdef"', f"W/{tag}", "Wed, 21 Oct 2015 07:28:00 GMT"):
+        other = requests.get(url, headers={"Range": "bytes=100-", "If-Range": stale}, timeout=10)
+        assert other.status_code == 200 and other.content == content(5000), stale
+
+
+def test_edition_changes_content_and_etag_when_published(host):
+    url = f"{host.url}/edition/{MiB + 7}"
+    before = requests.get(url, timeout=10)
+    edition = requests.post(f"{host.url}/edition/publish", timeout=10).json()["edition"]
+    after = requests.get(url, timeout=10)
+    assert after.content == content(MiB + 7, edition) != before.content
+    assert after.headers[CHECKSUM_HEADER] == content_sha256(MiB + 7, edition)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    # a resume that names the old edition's ETag gets the whole new file, not a stitched one
+    stale = requests.get(url, headers={"Range": "bytes=10-", "If-Range": before.headers["ETag"]}, timeout=10)
+    assert stale.status_code == 200 and stale.content == after.content
+    assert content(100, 0) == content(100)  # edition 0 is /bytes
+
+
+def test_log_is_text_of_fixed_width_lines():
+    text = log_text(3 * LOG_LINE + 5)
+    lines = text.split(b"\n")
+    assert len(text) == 3 * LOG_LINE + 5 and all(len(line) == LOG_LINE - 1 for line in lines[:3])
+    assert lines[1].startswith(b"000000001 ") and log_text(LOG_LINE)[:4] == b"0000"
+
+
+def test_log_is_gzip_with_compressed_length_unless_identity_is_asked(host):
+    size = MiB
+    url = f"{host.url}/log/{size}"
+    packed = requests.get(url, stream=True, timeout=10)
+    wire = packed.raw.read()  # undecoded
+    packed.close()
+    assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["Vary"] == "Accept-Encoding"
+    assert int(packed.headers["Content-Length"]) == len(wire) < size // 4
+    assert gzip.decompress(wire) == log_text(size)
+    plain = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert "Content-Encoding" not in plain.headers and int(plain.headers["Content-Length"]) == size
+    assert plain.content == log_text(size) and plain.headers[CHECKSUM_HEADER] == log_sha256(size)
+    assert plain.headers["ETag"] != packed.headers["ETag"]  # one ETag per representation
+
+
+def test_log_range_counts_the_bytes_of_the_representation_sent(host):
+    url = f"{host.url}/log/{MiB}"
+    plain = requests.get(url, headers={"Accept-Encoding": "identity", "Range": "bytes=1000-"}, timeout=10)
+    assert plain.status_code == 206 and plain.content == log_text(MiB)[1000:]
+    with pytest.raises(requests.exceptions.ContentDecodingError):
+        requests.get(url, headers={"Range": "bytes=1000-"}, timeout=10)  # the middle of a gzip stream
+
+
+@pytest.mark.parametrize(
+    "header, allowed",
+    [
+        ("gzip, deflate", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", True),
+        ("identity", False),
+        ("gzip;q=0", False),
+        ("", False),
+        (None, False),
+        ("gzip;q=x", False),
+    ],
+)
+def test_accepts_gzip_reads_accept_encoding(header, allowed):
+    assert accepts_gzip(header) is allowed
+
+
+@pytest.mark.parametrize("options", ["", "&heartbeat=2&pad=3", "&array=1"])
+def test_ndjson_with_length_sends_a_content_length_that_matches(host, options):
+    r = requests.get(f"{host.url}/ndjson?count=9&length=1{options}", timeout=10)
+    assert "Transfer-Encoding" not in r.headers and int(r.headers["Content-Length"]) == len(r.content)
+
+
+def test_ndjson_array_is_one_json_document_without_newlines(host):
+    r = requests.get(f"{host.url}/ndjson?count=4&array=1&interval=0.01", timeout=10)
+    assert b"\n" not in r.content and r.headers["Content-Type"] == "application/json"
+    assert [record["seq"] for record in json.loads(r.content)] == [0, 1, 2, 3]
+    assert json.loads(requests.get(f"{host.url}/ndjson?count=0&array=1", timeout=10).content) == []
+
+
 @pytest.mark.parametrize(
     "method, path, status, words",
     [
@@ -156,6 +246,10 @@ def test_ndjson_records_heartbeats_and_pacing(host):
         ("GET", "/bytes/-5", 400, "whole number"),
         ("GET", f"/bytes/{8 * 1024**3}", 400, "limit"),
         ("GET", "/bytes/10?fail_after=x", 400, "must be a number"),
+        ("GET", f"/log/{32 * MiB}", 400, "limit of 16777216"),
+        ("GET", "/log/10?chunked=1", 400, "unknown query parameter 'chunked'"),
+        ("GET", "/ndjson?length=2", 400, "between 0 and 1"),
+        ("POST", "/edition/10", 405, "/edition/publish"),
         ("GET", "/bytes/10?colour=red", 400, "unknown query parameter 'colour'"),
         ("GET", "/ndjson?interval=60", 400, "between"),
         ("GET", "/nothing", 404, "no such endpoint"),
