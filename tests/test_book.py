@@ -197,6 +197,49 @@ def test_page_renders_in_chromium(page, html, site, chromium, tmp_path):
             assert hidden > 0, f"{page}: the solutions should be folded away"
 
 
+CODE_COLUMNS = 88
+"""The notebooks' ruff line length, which the book's code boxes are styled to fit (_static/course.css)."""
+
+
+def test_every_code_line_fits_the_code_box():
+    """Long strings too: ruff format leaves them alone and E501 is off for notebooks, so this test counts."""
+    too_long = [
+        f"{path.relative_to(ROOT)} cell {index}: {len(line)} characters: {line.strip()[:60]}…"
+        for folder in ("notebooks", "exercises", "solutions")
+        for path in sorted((ROOT / folder).glob("*.ipynb"))
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > CODE_COLUMNS
+    ]
+    assert not too_long, "code lines wider than the book's code box:\n" + "\n".join(too_long)
+
+
+@pytest.mark.browser
+def test_code_boxes_never_scroll_sideways(html, site, chromium):
+    """At common laptop widths every code cell of every notebook page shows its longest line whole."""
+    from playwright.sync_api import sync_playwright
+
+    scrolling = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=QUIET_FLAGS)
+        try:
+            for width in (1200, 1280, 1366, 1440, 1920):
+                view = browser.new_page(viewport={"width": width, "height": 900})
+                for page in NOTEBOOK_PAGES:
+                    view.goto(f"{site}/{page}.html")
+                    overflowing = view.evaluate(
+                        """() => [...document.querySelectorAll('div.cell_input div.highlight pre')]
+                            .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+                            .map(pre => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a)))"""
+                    )
+                    scrolling += [f"{width}px {page}: {line.strip()[:60]}…" for line in overflowing]
+                view.close()
+        finally:
+            browser.close()
+    assert not scrolling, "code cells that scroll sideways:\n" + "\n".join(scrolling)
+
+
 def test_every_notebook_is_in_the_table_of_contents():
     on_disk = {
         str(p.relative_to(ROOT).with_suffix(""))
