@@ -37,5 +37,6 @@ def test_an_old_copy_is_graded_without_import_errors(tmp_path):
     nbformat.write(notebook, path)
     report = grade(path)
     assert report.chapter == "metaclasses" and report.problems == []
-    assert report.questions["q1"].status == "incorrect"
-    assert {report.questions[name].status for name in ("q2", "q3", "q4")} == {"not_attempted"}
+    # the questions were put in a new order since: make_class is judged, by its name, as q3 now
+    assert report.questions["q3"].status == "incorrect"
+    assert {report.questions[name].status for name in ("q1", "q2", "q4")} == {"not_attempted"}
