@@ -1,8 +1,9 @@
-"""Exercises of the preface (00-polyglot): one lazy sequence in Python, two answers in JavaScript.
+"""Exercises of the preface (00-polyglot), easiest first: one in Python, two in JavaScript.
 
 - ``q1`` — ``running_total(numbers)``, a Python generator of running sums.
-- ``q2`` — ``chunk(items, size)``, a JavaScript generator of fixed-size groups.
-- ``q3`` — ``leaderboard(results, n)``, JavaScript translating a Python sort.
+- ``q2`` — ``leaderboard(results, n)``, JavaScript translating a Python sort
+  exactly, names in Python's code-point order.
+- ``q3`` — ``chunk(items, size)``, a JavaScript generator of fixed-size groups.
 
 The JavaScript answers come from ``%%node --save NAME`` cells and are run with
 Node.js against several cases by :mod:`course.checks.javascript`. The answers
@@ -38,10 +39,26 @@ class RunningTotal(Question):
     """``running_total(numbers)``: right totals on several inputs, and lazy (reads one number per total)."""
 
     answer_names = ("running_total",)
-    hint_text = """
-        Keep a `total` that starts at 0. For each number: add it to `total`, then `yield total`.
-        A function containing `yield` returns a generator, which reads its input only as it is asked for values.
-    """
+    hints = (
+        """
+        Like the chapter's `fibonacci`, this is a generator function: a function with `yield` in it hands
+        out one value each time it is asked, and does nothing in between. What must it remember from one
+        total to the next?
+        """,
+        """
+        Remember the sum so far, starting from nothing. Go through the numbers with a `for` loop (that works
+        on any iterable, endless ones included); after adding each number, hand the new sum out at once with
+        `yield`. Never collect the sums in a list: that would read every number before the first total.
+        """,
+        """
+        The shape, with the blanks yours to fill:
+            def running_total(numbers):
+                total = <the sum of no numbers>
+                for number in numbers:
+                    <add number to total>
+                    <hand total out>
+        """,
+    )
 
     CASES = (([3, 1, 4, 1, 5], [3, 4, 8, 9, 14]), ([], []), ([-2, 2, 7], [-2, 0, 7]), ([10], [10]))
 
@@ -84,11 +101,28 @@ class Chunk(Question):
     """``chunk(items, size)`` in JavaScript: right batches from arrays and Sets, fresh arrays, lazy on generators."""
 
     answer_names = ("chunk_js",)
-    hint_text = """
-        Collect items into a fresh array `batch`; when `batch.length === size`, `yield batch` and start a NEW
-        array (`batch = []`; emptying the old one would also empty what you already yielded). After the loop,
-        yield the last batch if it is not empty. Use `for (const item of items)` so that any iterable works.
-    """
+    hints = (
+        """
+        Think of the chapter's `take` and `filter`: a generator function (`function*`) that walks its input
+        with `for (const item of items)` and yields as it goes. Here what it yields is a whole array at a time.
+        """,
+        """
+        Collect items in a batch array. As soon as the batch holds `size` items, yield it and start a NEW
+        empty array: emptying the old one (`batch.length = 0`) would also empty the batch you already handed
+        out. When the loop ends, yield what is left, unless nothing is.
+        """,
+        """
+        The shape, with the blanks yours to fill:
+            function* chunk(items, size) {
+              let batch = [];
+              for (const item of items) {
+                <add item to the batch>
+                if (<the batch is full>) { <yield it>; <start a new batch> }
+              }
+              if (<anything is left>) <yield it>;
+            }
+        """,
+    )
 
     MAX_BATCHES = 8
     """Batches read per case: enough for every expected answer, and a chunk that never stops cannot hang."""
@@ -148,29 +182,82 @@ class Chunk(Question):
 
 
 def leaderboard_reference(results: list[dict[str, Any]], n: int) -> list[str]:
-    """The Python original that q3 asks to translate: the ``n`` best, highest score first, ties by name."""
+    """The Python original that q2 asks to translate: the ``n`` best, highest score first, ties by name."""
     ranked = sorted(results, key=lambda result: (-result["score"], result["name"]))
     return [f"{result['name']}: {result['score']}" for result in ranked[:n]]
 
 
-class Leaderboard(Question):
-    """``leaderboard(results, n)`` in JavaScript: same answers as the Python original, caller's array untouched."""
+def _people(*entries: tuple[str, int]) -> list[dict[str, Any]]:
+    """Results as the exercise gives them, one ``{"name": …, "score": …}`` per ``(name, score)`` pair."""
+    return [{"name": name, "score": score} for name, score in entries]
 
-    answer_names = ("leaderboard_js",)
-    hint_text = """
-        Sort a COPY (`results.toSorted(...)` or `[...results].sort(...)`): `sort` reorders the caller's array,
-        unlike Python's `sorted`. The comparator returns a number: `b.score - a.score` puts high scores first, and
-        `|| a.name.localeCompare(b.name)` breaks ties. Then `.slice(0, n)` and `.map(({ name, score }) => ...)`.
+
+def _code(character: str) -> str:
+    """``'B' (U+0042)``: a character with its code point, for messages about Python's order of strings."""
+    return f"{character!r} (U+{ord(character):04X})"
+
+
+def why_not_first(first: str, instead: str) -> str:
+    """Words for why Python's ``sorted`` puts the name ``first`` before the name ``instead`` (first < instead)."""
+    where = next((i for i, (a, b) in enumerate(zip(first, instead, strict=False)) if a != b), None)
+    if where is None:
+        return f"Python puts {first!r} before {instead!r}, because a name comes before a longer one that starts with it"
+    a, b = first[where], instead[where]
+    if a.isascii() and b.isascii() and a.isupper() == b.isupper():
+        return f"Python puts {first!r} before {instead!r}: with equal scores, the names decide"
+    return (
+        f"Python puts {first!r} before {instead!r}, because sorted() compares code points: "
+        f"{_code(a)} comes before {_code(b)}. So every capital letter comes before every small one, and accented "
+        "letters come after both. localeCompare and Intl.Collator order names like a dictionary instead; "
+        "compare the names with < and >"
+    )
+
+
+class Leaderboard(Question):
+    """``leaderboard(results, n)`` in JavaScript: exactly the Python original's answers, caller's array untouched.
+
+    "The same" includes the order of names: Python's ``sorted`` compares strings
+    by code point, so the cases mix capitals, small letters and accents, where
+    ``localeCompare`` (a dictionary's order) gives another answer.
     """
 
+    answer_names = ("leaderboard_js",)
+    hints = (
+        """
+        Three things in the Python need a JavaScript spelling: `sorted` makes a sorted copy, `key=` becomes a
+        comparator, and Python's order of names is code-point order. The chapter's sections on sorting and on
+        the order of strings show each one.
+        """,
+        """
+        Sort a copy with a comparator that looks at the scores first: when they differ, the higher score comes
+        first, compared as numbers. Only when the scores are equal compare the names, with `<` and `>` (not
+        `localeCompare`, which puts "alice" before "Bob" where Python does not). Then keep the first `n`
+        entries and turn each into "name: score".
+        """,
+        """
+        The shape, with the blanks yours to fill:
+            function leaderboard(results, n) {
+              const byRank = (a, b) => {
+                if (a.score !== b.score) return <negative when a should come first>;
+                return <-1, 0 or 1 from comparing a.name and b.name with < and >>;
+              };
+              return results.<sorted copy>(byRank).slice(<...>).map(<...>);
+            }
+        """,
+    )
+
     CASES = (
-        ([{"name": "Ada", "score": 9}, {"name": "Grace", "score": 10}, {"name": "Linus", "score": 7}], 2),
-        ([{"name": "Margaret", "score": 5}, {"name": "Ada", "score": 5}, {"name": "Linus", "score": 5}], 2),
-        ([{"name": "Guido", "score": 100}, {"name": "Brendan", "score": 25}, {"name": "Grace", "score": 3}], 3),
-        ([{"name": "Brendan", "score": 3}], 5),
-        ([{"name": "Ada", "score": 1}, {"name": "Grace", "score": 2}], 0),
+        (_people(("Ada", 9), ("Grace", 10), ("Linus", 7)), 2),
+        (_people(("Margaret", 5), ("Ada", 5), ("Linus", 5)), 2),
+        (_people(("Guido", 100), ("Brendan", 25), ("Grace", 3)), 3),
+        (_people(("alice", 7), ("Bob", 7), ("Émile", 7), ("Zoe", 7)), 4),
+        (_people(("émile", 8), ("Emile", 8), ("Zack", 3), ("Élodie", 8), ("eve", 8)), 4),
+        (_people(("Annabel", 4), ("anna", 4), ("Anna", 4), ("Ann", 4), ("bo", 12)), 5),
+        (_people(("Brendan", 3)), 5),
+        (_people(("Ada", 1), ("Grace", 2)), 0),
         ([], 2),
     )
+    """Each case: the results, and n. Mixed case and accents from the fourth on."""
 
     def judge(self, leaderboard_js: Any) -> None:
         body = "\n".join(
@@ -186,10 +273,41 @@ class Leaderboard(Question):
         for (results, n), case in zip(self.CASES, cases, strict=True):
             if case.error is None and isinstance(case.value, dict) and case.value.get("changed"):
                 raise Incorrect(
-                    f"{case.label} reordered the caller's array: sort a copy (toSorted, or [...results].sort)"
+                    f"{case.label} reordered the caller's array, which Python's sorted() never does: "
+                    "sort a copy (toSorted, or [...results].sort)"
                 )
             got = JsCase(case.label, case.value.get("value"), "value" not in case.value) if case.error is None else case
-            expect_js(case.label, leaderboard_reference(results, n), got)
+            expected = leaderboard_reference(results, n)
+            if got.error is not None or got.undefined:
+                expect_js(case.label, expected, got)
+            if got.value != expected:
+                # names with accents are shown as they are, not as \u escapes
+                raise Incorrect(
+                    f"{case.label}: expected {json.dumps(expected, ensure_ascii=False)}, "
+                    f"got {json.dumps(got.value, ensure_ascii=False)}{self._why(results, n, expected, got.value)}"
+                )
+
+    @staticmethod
+    def _why(results: list[dict[str, Any]], n: int, expected: list[str], got: Any) -> str:
+        """What went wrong, in words, at the first entry where ``got`` departs from ``expected``."""
+        if not isinstance(got, list) or not all(isinstance(entry, str) for entry in got):
+            return ' — it should return an array of strings such as "Ada: 9"'
+        if len(got) != len(expected):
+            return f" — it returned {len(got)} entries where n = {n} and there are {len(results)} results"
+        entries = {f"{result['name']}: {result['score']}": result for result in results}
+        for want, have in zip(expected, got, strict=True):
+            if want == have:
+                continue
+            first, instead = entries[want], entries.get(have)
+            if instead is None:
+                return f" — {have!r} is not one of the results; write each as `${{name}}: ${{score}}`"
+            if first["score"] != instead["score"]:
+                return (
+                    f" — {have!r} came before {want!r}, but the higher score comes first: "
+                    "compare the scores as numbers (b.score - a.score)"
+                )
+            return f" — {why_not_first(first['name'], instead['name'])}"
+        return ""
 
     @staticmethod
     def _label(results: list[dict[str, Any]], n: int) -> str:
@@ -197,4 +315,4 @@ class Leaderboard(Question):
         return f"leaderboard([{people}], {n})"
 
 
-QUESTIONS = bind(CHAPTER, [RunningTotal, Chunk, Leaderboard], globals())
+QUESTIONS = bind(CHAPTER, [RunningTotal, Leaderboard, Chunk], globals())

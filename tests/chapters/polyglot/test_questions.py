@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from checking import incorrect
 
-from course.chapters.polyglot.questions import leaderboard_reference, q1, q2, q3
-from course.checks import MISSING
+from course.chapters.polyglot.questions import Leaderboard, leaderboard_reference, q1, q2, q3, why_not_first
+from course.checks import MISSING, Question
 from course.solutions import define, reference
 
-pytestmark = pytest.mark.node  # q2 and q3 are answered in JavaScript and run by Node.js
+# q2 and q3 are answered in JavaScript and run by Node.js
+pytestmark = pytest.mark.node
 
 JS_STUB = '  // YOUR CODE HERE\n  throw new Error("NotImplementedError: replace this line with your code");\n'
 
@@ -70,7 +71,26 @@ def running_total_stub(numbers: Iterable[int]) -> Iterator[int]:
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("answer", [running_total_right, accumulate], ids=["generator", "itertools.accumulate"])
+class RunningTotalIterator:
+    """An unusual correct answer: an iterator class instead of a generator function."""
+
+    def __init__(self, numbers: Iterable[int]) -> None:
+        self.numbers = iter(numbers)
+        self.total = 0
+
+    def __iter__(self) -> RunningTotalIterator:
+        return self
+
+    def __next__(self) -> int:
+        self.total += next(self.numbers)
+        return self.total
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [running_total_right, accumulate, RunningTotalIterator],
+    ids=["generator", "itertools.accumulate", "iterator class"],
+)
 def test_q1_accepts_any_lazy_running_total(answer: Any) -> None:
     assert q1.evaluate(answer).status == "correct"
 
@@ -109,9 +129,280 @@ def test_q1_stub_and_missing_answer_are_not_attempted() -> None:
     assert q1.evaluate(MISSING).status == "not_attempted"
 
 
-# --- q2: chunk, a JavaScript generator -------------------------------------------------------
+# --- q2: leaderboard, JavaScript translating a Python sort exactly --------------------------
 
-CHUNK_RIGHT = reference(q2).source
+LEADERBOARD_RIGHT = reference(q2).source
+
+LEADERBOARD_SPREAD_COPY = """
+function leaderboard(results, n) {
+  const byRank = (a, b) => (a.score !== b.score ? b.score - a.score : a.name < b.name ? -1 : 1);
+  return [...results].sort(byRank).slice(0, n).map((r) => r.name + ": " + r.score);
+}
+"""
+
+LEADERBOARD_BY_CODE_POINTS = """
+function leaderboard(results, n) {
+  const points = (text) => Array.from(text, (c) => c.codePointAt(0));
+  const compareNames = (a, b) => {
+    const [x, y] = [points(a), points(b)];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  };
+  const ranked = Array.from(results).sort((a, b) => b.score - a.score || compareNames(a.name, b.name));
+  const top = [];
+  for (const { name, score } of ranked) {
+    if (top.length >= n) break;
+    top.push(`${name}: ${score}`);
+  }
+  return top;
+}
+"""
+
+LEADERBOARD_GROUPED_BY_SCORE = """
+function leaderboard(results, n) {
+  const byScore = new Map();
+  for (const { name, score } of results) {
+    if (!byScore.has(score)) byScore.set(score, []);
+    byScore.get(score).push(name);
+  }
+  const scores = [...byScore.keys()].toSorted((a, b) => b - a);
+  return scores
+    .flatMap((score) => byScore.get(score).toSorted().map((name) => `${name}: ${score}`))
+    .slice(0, n);
+}
+"""
+
+LEADERBOARD_LOCALE_COMPARE = """
+function leaderboard(results, n) {
+  return results
+    .toSorted((a, b) => b.score - a.score || a.name.localeCompare(b.name))
+    .slice(0, n)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_COLLATOR = """
+function leaderboard(results, n) {
+  const collator = new Intl.Collator("en");
+  return results
+    .toSorted((a, b) => b.score - a.score || collator.compare(a.name, b.name))
+    .slice(0, n)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_LOWER_CASE = """
+function leaderboard(results, n) {
+  const key = (r) => r.name.toLowerCase();
+  return results
+    .toSorted((a, b) => b.score - a.score || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .slice(0, n)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_IN_PLACE = """
+function leaderboard(results, n) {
+  return results
+    .sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, n)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_NO_TIE_BREAK = """
+function leaderboard(results, n) {
+  return results
+    .toSorted((a, b) => b.score - a.score)
+    .slice(0, n)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_ASCENDING = """
+function leaderboard(results, n) {
+  return results
+    .toSorted((a, b) => a.score - b.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, n)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_NO_RETURN = """
+function leaderboard(results, n) {
+  results
+    .toSorted((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, n)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_BOOLEAN_COMPARATOR = """
+function leaderboard(results, n) {
+  return results
+    .toSorted((a, b) => b.score - a.score || a.name > b.name)
+    .slice(0, n)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_CUTS_BEFORE_SORTING = """
+function leaderboard(results, n) {
+  return results.slice(0, n).toSorted((a, b) => b.score - a.score || (a.name < b.name ? -1 : 1))
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_AS_STRINGS = """
+function leaderboard(results, n) {
+  return results.map(({ name, score }) => `${score}|${name}`).toSorted().toReversed().slice(0, n)
+    .map((row) => { const [score, name] = row.split("|"); return `${name}: ${score}`; });
+}
+"""
+
+LEADERBOARD_OBJECTS = """
+function leaderboard(results, n) {
+  return results
+    .toSorted((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, n);
+}
+"""
+
+LEADERBOARD_OTHER_FORMAT = """
+function leaderboard(results, n) {
+  return results
+    .toSorted((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, n)
+    .map(({ name, score }) => `${name} - ${score}`);
+}
+"""
+
+CODE_POINT_REASON = [
+    "leaderboard([{name: 'alice', score: 7}",
+    'expected ["Bob: 7", "Zoe: 7", "alice: 7", "Émile: 7"]',
+    "Python puts 'Bob' before 'alice', because sorted() compares code points",
+    "'B' (U+0042) comes before 'a' (U+0061)",
+    "accented letters come after both",
+    "compare the names with < and >",
+]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [LEADERBOARD_RIGHT, LEADERBOARD_SPREAD_COPY, LEADERBOARD_BY_CODE_POINTS, LEADERBOARD_GROUPED_BY_SCORE],
+    ids=["solution", "spread copy and sort", "code points by hand", "grouped by score in a Map"],
+)
+def test_q2_accepts_correct_translations(source: str) -> None:
+    """Is every exact translation accepted, whatever its structure?"""
+    assert q2.evaluate(source).status == "correct", q2.evaluate(source)
+
+
+@pytest.mark.parametrize(
+    "source, fragments",
+    [
+        (
+            LEADERBOARD_LOCALE_COMPARE,
+            [*CODE_POINT_REASON, "localeCompare and Intl.Collator order names like a dictionary"],
+        ),
+        (LEADERBOARD_COLLATOR, CODE_POINT_REASON),
+        (LEADERBOARD_LOWER_CASE, ['got ["alice: 7", "Bob: 7", "Zoe: 7", "Émile: 7"]', *CODE_POINT_REASON]),
+        (LEADERBOARD_IN_PLACE, ["reordered the caller's array", "Python's sorted() never does", "toSorted"]),
+        (
+            LEADERBOARD_NO_TIE_BREAK,
+            [
+                'expected ["Ada: 5", "Linus: 5"], got ["Margaret: 5", "Ada: 5"]',
+                "Python puts 'Ada' before 'Margaret': with equal scores, the names decide",
+            ],
+        ),
+        (
+            LEADERBOARD_ASCENDING,
+            [
+                'expected ["Grace: 10", "Ada: 9"], got ["Linus: 7", "Ada: 9"]',
+                "'Linus: 7' came before 'Grace: 10', but the higher score comes first",
+            ],
+        ),
+        (LEADERBOARD_NO_RETURN, ["got undefined", "forget `return`"]),
+        (
+            LEADERBOARD_AS_STRINGS,
+            [
+                'expected ["Grace: 10", "Ada: 9"], got ["Ada: 9", "Linus: 7"]',
+                "compare the scores as numbers",
+            ],
+        ),
+        (
+            LEADERBOARD_BOOLEAN_COMPARATOR,
+            [
+                'expected ["Ada: 5", "Linus: 5"], got ["Margaret: 5", "Ada: 5"]',
+                "with equal scores, the names decide",
+            ],
+        ),
+        (
+            LEADERBOARD_CUTS_BEFORE_SORTING,
+            [
+                'expected ["Ada: 5", "Linus: 5"], got ["Ada: 5", "Margaret: 5"]',
+                "Python puts 'Linus' before 'Margaret'",
+            ],
+        ),
+        (LEADERBOARD_OBJECTS, ['got [{"name": "Grace", "score": 10}', 'an array of strings such as "Ada: 9"']),
+        (LEADERBOARD_OTHER_FORMAT, ["'Grace - 10' is not one of the results", "${name}: ${score}"]),
+    ],
+    ids=[
+        "localeCompare",
+        "Intl.Collator",
+        "ignores case",
+        "sorts in place",
+        "no tie break",
+        "ascending",
+        "no return",
+        "sorts numbers as strings",
+        "comparator returns a boolean",
+        "cuts before sorting",
+        "returns the objects",
+        "another format",
+    ],
+)
+def test_q2_explains_wrong_answers(source: str, fragments: list[str]) -> None:
+    """Is each plausible mistranslation Incorrect, with a message saying in words what went wrong?"""
+    incorrect(q2.evaluate(source), *fragments)
+
+
+def test_q2_stub_is_not_attempted() -> None:
+    assert q2.evaluate("function leaderboard(results, n) {\n" + JS_STUB + "}\n").status == "not_attempted"
+
+
+def test_q2_reference_is_the_python_the_exercise_shows() -> None:
+    players = [{"name": "ada", "score": 9}, {"name": "Grace", "score": 10}, {"name": "Linus", "score": 9}]
+    assert leaderboard_reference(players, 3) == ["Grace: 10", "Linus: 9", "ada: 9"]
+    assert players[0]["name"] == "ada"  # the input is left alone
+
+
+def test_q2_cases_include_mixed_case_and_accents() -> None:
+    """Do the cases tell Python's order from a dictionary's (the answer the issue found passing)?"""
+    names = [result["name"] for results, _ in Leaderboard.CASES for result in results]
+    assert any(name[0].islower() for name in names) and any(name[0].isupper() for name in names)
+    assert any(not name.isascii() for name in names)
+    issue_case = [{"name": name, "score": 7} for name in ["alice", "Bob", "Émile", "Zoe"]]
+    assert (issue_case, 4) in Leaderboard.CASES
+    assert leaderboard_reference(issue_case, 4) == ["Bob: 7", "Zoe: 7", "alice: 7", "Émile: 7"]
+
+
+@pytest.mark.parametrize(
+    "first, instead, fragment",
+    [
+        ("Ann", "Anna", "a name comes before a longer one that starts with it"),
+        ("Zoe", "alice", "'Z' (U+005A) comes before 'a' (U+0061)"),
+        ("eve", "Élodie", "'e' (U+0065) comes before 'É' (U+00C9)"),
+        ("Ada", "Grace", "with equal scores, the names decide"),
+    ],
+)
+def test_why_not_first_says_why_in_words(first: str, instead: str, fragment: str) -> None:
+    assert sorted([instead, first]) == [first, instead]  # the helper is only asked about Python's order
+    assert fragment in why_not_first(first, instead)
+
+
+# --- q3: chunk, a JavaScript generator -------------------------------------------------------
+
+CHUNK_RIGHT = reference(q3).source
 
 CHUNK_WITH_AN_ITERATOR = """
 function* chunk(items, size) {
@@ -208,8 +499,8 @@ function* chunk(items, size) {
     [CHUNK_RIGHT, CHUNK_WITH_AN_ITERATOR, CHUNK_LOOKS_AHEAD],
     ids=["solution", "manual iterator", "looks ahead"],
 )
-def test_q2_accepts_correct_generators(source: str) -> None:
-    assert q2.evaluate(source).status == "correct", q2.evaluate(source)
+def test_q3_accepts_correct_generators(source: str) -> None:
+    assert q3.evaluate(source).status == "correct", q3.evaluate(source)
 
 
 @pytest.mark.parametrize(
@@ -243,86 +534,39 @@ def test_q2_accepts_correct_generators(source: str) -> None:
         "copies its input",
     ],
 )
-def test_q2_explains_wrong_answers(source: Any, fragments: list[str]) -> None:
-    incorrect(q2.evaluate(source), *fragments)
-
-
-def test_q2_stub_is_not_attempted() -> None:
-    stub = "function* chunk(items, size) {\n" + JS_STUB + "}\n"
-    outcome = q2.evaluate(stub)
-    assert outcome.status == "not_attempted", outcome
-    assert "NotImplementedError" in outcome.message
-
-
-def test_q2_stub_thrown_at_top_level_is_not_attempted() -> None:
-    assert q2.evaluate(JS_STUB).status == "not_attempted"
-
-
-# --- q3: leaderboard, JavaScript translating a Python sort -----------------------------------
-
-LEADERBOARD_RIGHT = reference(q3).source
-
-LEADERBOARD_SPREAD_COPY = """
-function leaderboard(results, n) {
-  const byRank = (a, b) => (a.score !== b.score ? b.score - a.score : a.name < b.name ? -1 : 1);
-  return [...results].sort(byRank).slice(0, n).map((r) => r.name + ": " + r.score);
-}
-"""
-
-LEADERBOARD_IN_PLACE = LEADERBOARD_RIGHT.replace("toSorted", "sort")
-LEADERBOARD_NO_TIE_BREAK = LEADERBOARD_RIGHT.replace(" || a.name.localeCompare(b.name)", "")
-LEADERBOARD_ASCENDING = LEADERBOARD_RIGHT.replace("b.score - a.score", "a.score - b.score")
-LEADERBOARD_NO_RETURN = LEADERBOARD_RIGHT.replace("return results", "results")
-LEADERBOARD_BOOLEAN_COMPARATOR = LEADERBOARD_RIGHT.replace("a.name.localeCompare(b.name)", "a.name > b.name")
-LEADERBOARD_CUTS_BEFORE_SORTING = """
-function leaderboard(results, n) {
-  return results.slice(0, n).toSorted((a, b) => b.score - a.score || a.name.localeCompare(b.name))
-    .map(({ name, score }) => `${name}: ${score}`);
-}
-"""
-LEADERBOARD_AS_STRINGS = """
-function leaderboard(results, n) {
-  return results.map(({ name, score }) => `${score}|${name}`).toSorted().toReversed().slice(0, n)
-    .map((row) => { const [score, name] = row.split("|"); return `${name}: ${score}`; });
-}
-"""
-
-
-@pytest.mark.parametrize("source", [LEADERBOARD_RIGHT, LEADERBOARD_SPREAD_COPY], ids=["toSorted", "spread copy"])
-def test_q3_accepts_correct_translations(source: str) -> None:
-    assert q3.evaluate(source).status == "correct", q3.evaluate(source)
-
-
-@pytest.mark.parametrize(
-    "source, fragments",
-    [
-        (LEADERBOARD_IN_PLACE, ["reordered the caller's array", "toSorted"]),
-        (LEADERBOARD_NO_TIE_BREAK, ['expected ["Ada: 5", "Linus: 5"], got ["Margaret: 5", "Ada: 5"]']),
-        (LEADERBOARD_ASCENDING, ['expected ["Grace: 10", "Ada: 9"], got ["Linus: 7", "Ada: 9"]']),
-        (LEADERBOARD_NO_RETURN, ["got undefined", "forget `return`"]),
-        (LEADERBOARD_AS_STRINGS, ['expected ["Grace: 10", "Ada: 9"], got ["Ada: 9", "Linus: 7"]']),
-        (LEADERBOARD_BOOLEAN_COMPARATOR, ['expected ["Ada: 5", "Linus: 5"], got ["Margaret: 5", "Ada: 5"]']),
-        (LEADERBOARD_CUTS_BEFORE_SORTING, ['expected ["Ada: 5", "Linus: 5"], got ["Ada: 5", "Margaret: 5"]']),
-    ],
-    ids=[
-        "sorts in place",
-        "no tie break",
-        "ascending",
-        "no return",
-        "sorts numbers as strings",
-        "comparator returns a boolean",
-        "cuts before sorting",
-    ],
-)
-def test_q3_explains_wrong_answers(source: str, fragments: list[str]) -> None:
+def test_q3_explains_wrong_answers(source: Any, fragments: list[str]) -> None:
     incorrect(q3.evaluate(source), *fragments)
 
 
 def test_q3_stub_is_not_attempted() -> None:
-    assert q3.evaluate("function leaderboard(results, n) {\n" + JS_STUB + "}\n").status == "not_attempted"
+    stub = "function* chunk(items, size) {\n" + JS_STUB + "}\n"
+    outcome = q3.evaluate(stub)
+    assert outcome.status == "not_attempted", outcome
+    assert "NotImplementedError" in outcome.message
 
 
-def test_q3_reference_is_the_python_the_exercise_shows() -> None:
-    players = [{"name": "Ada", "score": 9}, {"name": "Grace", "score": 10}, {"name": "Linus", "score": 9}]
-    assert leaderboard_reference(players, 3) == ["Grace: 10", "Ada: 9", "Linus: 9"]
-    assert players[0]["name"] == "Ada"  # the input is left alone
+def test_q3_stub_thrown_at_top_level_is_not_attempted() -> None:
+    assert q3.evaluate(JS_STUB).status == "not_attempted"
+
+
+# --- every question: hints are a ladder that never gives the answer away --------------------
+
+
+@pytest.mark.parametrize("question", [q1, q2, q3], ids=["q1", "q2", "q3"])
+def test_hints_are_a_ladder_without_the_answer(question: Question, capsys: pytest.CaptureFixture[str]) -> None:
+    """Does each hint() call give the next rung (nudge, method, shape with blanks), none of them the answer?"""
+    assert len(question.hints) >= 3
+    answer_lines = {line.strip() for line in reference(question).source.splitlines() if len(line.strip()) > 3}
+    question.hints_given = 0
+    try:
+        for rung in range(1, len(question.hints) + 1):
+            question.hint()
+            shown = capsys.readouterr().out
+            assert f"Hint {rung} of {len(question.hints)}" in shown
+            # the shape may show the signature and a loop header; most of the answer stays blank
+            leaked = [line for line in answer_lines if line in shown]
+            assert len(leaked) <= len(answer_lines) // 2, leaked
+    finally:
+        question.hints_given = 0
+    assert "shape" in question.hints[-1] and "<" in question.hints[-1]
+    assert "shape" not in question.hints[0]
