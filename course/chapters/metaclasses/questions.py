@@ -3,12 +3,21 @@
 Each check builds fresh classes with the learner's function, metaclass or base
 class (several cases, including edge cases) and judges what happens — when a
 class statement succeeds or fails, what ends up in a registry, what an error
-message says — never the source text.
+message says — never the source text. Where the question leaves the choice
+open (a base class with ``__init_subclass__`` or a metaclass), both are used
+the way the learner's answer asks to be used.
+
+The questions come in order of difficulty: required methods (one metaclass
+hook), final methods (walking the MRO), a class built with ``type()`` (a
+closure as ``__init__``), registries at every level (the MRO, class keywords,
+and an all-or-nothing change).
 """
 
 from __future__ import annotations
 
+import gc
 import types
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -28,16 +37,255 @@ def _expect_metaclass(name: str, answer: Any) -> None:
         raise Incorrect(f"`{name}` should be a metaclass — a class deriving from type — got {answer!r}")
 
 
+def _method(result: str) -> Callable[..., str]:
+    """A method that returns ``result``, so a check can tell whose method ran."""
+
+    def method(self: Any, *args: Any) -> str:
+        return result
+
+    return method
+
+
+def _at_instantiation(name: str, made: Any) -> str:
+    """When a class statement that should fail succeeded: did the answer check at instantiation instead?"""
+    try:
+        made()
+    except TypeError:
+        return f" ({name}() raised TypeError, but that is at instantiation: check when the class is created)"
+    except Exception:  # any other failure of the instance call says nothing about when the check runs
+        pass
+    return ""
+
+
+class RequiredMethods(Question):
+    """Q1: a metaclass that checks required methods when a class is created."""
+
+    answer_names = ("RequireMethods",)
+    hints = (
+        """
+        The check must happen while the class statement runs, so it belongs in a metaclass method that
+        sees every new class as soon as it exists. Which class must that method leave alone?
+        """,
+        """
+        In the metaclass's __init__, after the call to super().__init__: when none of the bases was built
+        by RequireMethods, the new class is the root — stop there. Otherwise go through the names in
+        cls.required_methods and keep each one for which the class (its own body or a base) has nothing
+        callable. If any are left, raise TypeError with all of them in the message.
+        """,
+        """
+        The shape, with the blanks yours to fill:
+            if <no base is an instance of RequireMethods>:
+                return
+            missing = [<each required name whose attribute on cls is not callable>]
+            if missing:
+                raise TypeError(<a message listing every missing name>)
+        """,
+    )
+
+    def judge(self, require_methods: Any) -> None:
+        _expect_metaclass("RequireMethods", require_methods)
+        root = attempt(
+            'class Storage(metaclass=RequireMethods) with required_methods = ("load", "save")',
+            lambda: _new_class("Storage", (), {"required_methods": ("load", "save")}, metaclass=require_methods),
+            "the root class declares the requirements and is not itself checked",
+        )
+        method = _method("done")
+        disk = attempt(
+            "class Disk(Storage) defining load and save",
+            lambda: _new_class("Disk", (root,), {"load": method, "save": method}),
+        )
+        expect_equal("Disk().save()", "done", attempt("Disk()", lambda: disk()).save())
+        attempt(
+            "class Backup(Disk) (both methods inherited from Disk)",
+            lambda: _new_class("Backup", (disk,)),
+            "inherited methods count",
+        )
+        self._missing(root, "Half", {"load": method}, ["save"])
+        self._missing(root, "Blank", {}, ["load", "save"])
+        self._missing(
+            root, "Placeholder", {"load": method, "save": None}, ["save"], "with save = None, which is no method"
+        )
+        self._missing(disk, "Broken", {"save": None}, ["save"], "with save = None (a grandchild of Storage)")
+
+        shape = attempt(
+            'class Shape(metaclass=RequireMethods) with required_methods = ("area",)',
+            lambda: _new_class("Shape", (), {"required_methods": ("area",)}, metaclass=require_methods),
+        )
+        attempt("class Square(Shape) defining area", lambda: _new_class("Square", (shape,), {"area": method}))
+        self._missing(shape, "Dot", {"perimeter": method}, ["area"])
+
+        class Named:
+            pass
+
+        tagged = attempt(
+            'class Tagged(Named, metaclass=RequireMethods) with required_methods = ("tag",)',
+            lambda: _new_class("Tagged", (Named,), {"required_methods": ("tag",)}, metaclass=require_methods),
+            "a root class is not checked even when it has ordinary base classes",
+        )
+        self._missing(tagged, "Untagged", {}, ["tag"])
+
+    @staticmethod
+    def _missing(root: type, name: str, namespace: dict[str, Any], missing: list[str], how: str = "") -> None:
+        """Defining ``name`` (lacking ``missing``) must fail at class creation, naming each one."""
+        what = f"class {name}({root.__name__}) {how or 'without ' + ' and '.join(missing)}"
+
+        def succeeded(made: Any) -> str:
+            return f"the class statement {what} should raise TypeError, but it succeeded{_at_instantiation(name, made)}"
+
+        message = expect_raises(what, lambda: _new_class(name, (root,), namespace), succeeded=succeeded)
+        absent = [m for m in missing if m not in message]
+        if absent:
+            raise Incorrect(f"the TypeError for {what} should name each missing method; {absent} not in {message!r}")
+
+
+class FinalMethods(Question):
+    """Q2: make ``@typing.final`` on a method hold at run time (a base class or a metaclass)."""
+
+    answer_names = ("EnforceFinal",)
+    hints = (
+        """
+        Some hook has to look at each new class while it is being created. It compares the names the new
+        class defines in its own body with what the classes above it have marked @final.
+        """,
+        """
+        For every name in the new class's own namespace, vars(cls), look in the own namespace of each
+        class after it in its MRO, cls.__mro__[1:]. If one of them holds, under that name, an object
+        whose __final__ attribute is true, raise TypeError naming the method and that class. Walking
+        the MRO reaches every base at every depth; vars() keeps the new class's own attribute out of it.
+        """,
+        """
+        The shape, with the blanks yours to fill:
+            for name in <the names cls defines itself>:
+                for above in <every class after cls in its MRO>:
+                    if <the value above defines for name is marked final>:
+                        raise TypeError(<name the method and above>)
+        """,
+    )
+
+    def judge(self, enforce: Any) -> None:
+        if not isinstance(enforce, type):
+            raise Incorrect(f"`EnforceFinal` should be a class — a base class or a metaclass — got {enforce!r}")
+        if issubclass(enforce, type):
+
+            def root(name: str, namespace: dict[str, Any]) -> type:
+                return _new_class(name, (), namespace, metaclass=enforce)
+
+            header = "metaclass=EnforceFinal"
+        else:
+
+            def root(name: str, namespace: dict[str, Any]) -> type:
+                return _new_class(name, (enforce,), namespace)
+
+            header = "EnforceFinal"
+        final = typing.final
+        account = attempt(
+            f"class Account({header}) with a @final withdraw",
+            lambda: root("Account", {"withdraw": final(_method("withdrawn")), "fee": _method("fee")}),
+            "a class may mark its own methods final",
+        )
+        expect_equal("Account().withdraw(10)", "withdrawn", attempt("Account()", lambda: account()).withdraw(10))
+        savings = attempt(
+            "class Savings(Account) overriding fee (not final) and adding interest",
+            lambda: _new_class("Savings", (account,), {"fee": _method("no fee"), "interest": _method("2%")}),
+            "only methods marked @final are protected",
+        )
+        expect_equal("Savings().fee()", "no fee", attempt("Savings()", lambda: savings()).fee())
+        self._refused("class Overdraft(Account) redefining withdraw", "Overdraft", (account,), "withdraw", "Account")
+        self._refused(
+            "class Premium(Savings) redefining withdraw (final two levels up)",
+            "Premium",
+            (savings,),
+            "withdraw",
+            "Account",
+        )
+        checking = attempt(
+            "class Checking(Account) marking its own fee @final",
+            lambda: _new_class("Checking", (account,), {"fee": final(_method("1 dollar"))}),
+            "fee is not final in Account, so Checking may override it (and mark it final)",
+        )
+        attempt(
+            "class Business(Account) redefining fee",
+            lambda: _new_class("Business", (account,), {"fee": _method("5 dollars")}),
+            "Checking, a sibling, made fee final; Business does not inherit from Checking",
+        )
+        self._refused("class Student(Checking) redefining fee", "Student", (checking,), "fee", "Checking")
+        self._refused(
+            "class Combo(Savings, Checking) redefining fee (final in the second base)",
+            "Combo",
+            (savings, checking),
+            "fee",
+            "Checking",
+        )
+
+        class Loggable:
+            def log(self) -> str:
+                return "logged"
+
+        self._refused(
+            "class Joint(Loggable, Account) with withdraw = None",
+            "Joint",
+            (Loggable, account),
+            "withdraw",
+            "Account",
+            {"withdraw": None},
+        )
+        shop = attempt(
+            f"class Shop({header}) with an ordinary withdraw (another hierarchy)",
+            lambda: root("Shop", {"withdraw": _method("cash")}),
+        )
+        attempt(
+            "class Outlet(Shop) redefining withdraw",
+            lambda: _new_class("Outlet", (shop,), {"withdraw": _method("card")}),
+            "in this hierarchy withdraw was never marked @final",
+        )
+
+    @staticmethod
+    def _refused(
+        what: str,
+        name: str,
+        bases: tuple[type, ...],
+        method: str,
+        marker: str,
+        namespace: dict[str, Any] | None = None,
+    ) -> None:
+        """The class statement must raise TypeError naming ``method`` and ``marker``, the class that marked it."""
+        namespace = {method: _method("override")} if namespace is None else namespace
+
+        def succeeded(made: Any) -> str:
+            return f"the class statement {what} should raise TypeError, but it succeeded{_at_instantiation(name, made)}"
+
+        message = expect_raises(what, lambda: _new_class(name, bases, namespace), succeeded=succeeded)
+        absent = [word for word in (method, marker) if word not in message]
+        if absent:
+            raise Incorrect(
+                f"the TypeError for {what} should name the method ({method!r}) and the class that marked it "
+                f"final ({marker!r}); {absent} not in {message!r}"
+            )
+
+
 class MakeClass(Question):
-    """Q1: build a class with ``type()`` from a specification."""
+    """Q3: build a class with ``type()`` from a specification."""
 
     answer_names = ("make_class",)
-    hint_text = """
-        Call type(name, bases, namespace). The namespace is a new dict: the defaults plus an
-        `__init__(self, **overrides)` function that rejects unknown names with TypeError and
-        stores the others with setattr(self, key, value) — on the instance, not on the class.
-        Build a new dict ({**defaults, ...}) rather than adding keys to the caller's one.
-    """
+    hints = (
+        """
+        type() with three arguments builds the class. The __init__ you put into its namespace is an
+        ordinary function, and a function defined inside make_class can see make_class's arguments.
+        """,
+        """
+        Inside make_class, define an __init__ that takes keyword arguments only. It compares the names it
+        was given with the keys of `defaults` — not with what the class has, since inherited methods are
+        no fields — and raises TypeError for any unknown one; it sets the others on self. Then call type()
+        with a namespace that is a new dict: the defaults plus that __init__.
+        """,
+        """
+        The shape, with the blanks yours to fill:
+            def __init__(self, **<keyword arguments>):
+                <refuse any name that is not a key of defaults>
+                <set each given value on self>
+            return type(<name>, <bases>, <a new dict: the defaults plus __init__>)
+        """,
+    )
 
     def judge(self, make_class: Any) -> None:
         if not callable(make_class):
@@ -98,73 +346,35 @@ class MakeClass(Question):
             )
 
 
-class FinalClass(Question):
-    """Q2: a metaclass that makes its classes final."""
-
-    answer_names = ("FinalMeta",)
-    hint_text = """
-        In FinalMeta.__new__, look at the bases: if any of them is itself an instance of FinalMeta
-        (isinstance(base, FinalMeta)), someone is subclassing a final class — raise TypeError and put
-        that base's __name__ in the message. Otherwise create the class with super().__new__(...).
-        Don't refuse every class that has bases: a final class may inherit from ordinary classes.
-    """
-
-    def judge(self, final_meta: Any) -> None:
-        _expect_metaclass("FinalMeta", final_meta)
-        itself = "the final class itself must be definable; only its subclasses are refused"
-
-        def money() -> type:
-            class Money(metaclass=final_meta):
-                def __init__(self, cents: int) -> None:
-                    self.cents = cents
-
-            return Money
-
-        final = attempt("class Money(metaclass=FinalMeta)", money, itself)
-        expect_equal("Money(250).cents", 250, getattr(attempt("Money(250)", lambda: final(250)), "cents", None))
-
-        class Printable:
-            kind = "printable"
-
-        def ticket() -> type:
-            class Ticket(Printable, metaclass=final_meta):
-                pass
-
-            return Ticket
-
-        with_base = attempt(
-            "class Ticket(Printable, metaclass=FinalMeta)", ticket, itself + " (even with ordinary bases)"
-        )
-        expect_equal("Ticket.kind, inherited from Printable", "printable", getattr(with_base, "kind", None))
-
-        message = expect_raises("class Cheap(Money) (subclassing a final class)", lambda: _new_class("Cheap", (final,)))
-        if "Money" not in message:
-            raise Incorrect(f"the TypeError for subclassing Money should name the final class 'Money'; got {message!r}")
-        message = expect_raises(
-            "class Mixed(Printable, Money) (a final class as the second base)",
-            lambda: _new_class("Mixed", (Printable, final)),
-        )
-        if "Money" not in message:
-            raise Incorrect(
-                f"the TypeError for class Mixed(Printable, Money) should name the final class 'Money'; got {message!r}"
-            )
-        message = expect_raises(
-            "class Upgrade(Ticket) (subclassing another final class)", lambda: _new_class("Upgrade", (with_base,))
-        )
-        if "Ticket" not in message:
-            raise Incorrect(f"the TypeError for subclassing Ticket should name 'Ticket'; got {message!r}")
-
-
-class PluginRegistry(Question):
-    """Q3: an automatic registry with ``__init_subclass__`` and a class keyword."""
+class LevelledRegistry(Question):
+    """Q4: every class of a plugin hierarchy keeps a registry of the keyed classes below it."""
 
     answer_names = ("Plugin",)
-    hint_text = """
-        __init_subclass__(cls, *, key, **kwargs) runs for every subclass, never for Plugin itself.
-        Call super().__init_subclass__(**kwargs), refuse a key already in Plugin.registry with
-        ValueError (name the key in the message), then store Plugin.registry[key] = cls.
-        Write into the one dict on Plugin: `cls.registry = {...}` would give the subclass a new dict.
-    """
+    hints = (
+        """
+        Two things happen for each new subclass: it gets a registry of its own, and, when it has a key,
+        it is added to the registry of every class above it. With several bases, which classes are
+        "above"? And a refused key must leave every registry as it was.
+        """,
+        """
+        In __init_subclass__, hand the other keywords on to super() first. Collect the classes above
+        the new one that belong to the hierarchy: walk cls.__mro__ (not just the bases), skipping cls
+        itself, and keep the subclasses of Plugin. With a key, look through all their registries before
+        changing any: if the key is in one of them, raise ValueError naming it. Only then add the class
+        to each. Whatever the key, finish by giving cls a new, empty dict of its own.
+        """,
+        """
+        The shape, with the blanks yours to fill:
+            <hand the other keywords on>
+            above = [<each class after cls in its MRO that is a subclass of Plugin>]
+            if key is not None:
+                if <key is in the registry of any class in above>:
+                    raise ValueError(<name the key>)
+                for base in above:
+                    <add cls under key>
+            cls.registry = <a new empty dict>
+        """,
+    )
 
     def judge(self, plugin: Any) -> None:
         if not isinstance(plugin, type):
@@ -174,64 +384,109 @@ class PluginRegistry(Question):
             raise Incorrect(f"Plugin.registry should be a dict, got {registry!r}")
         saved = dict(registry)
         try:
-            self._cases(plugin)
+            _RegistryCases(plugin, saved).run()
         finally:  # leave the learner's registry as it was, so the check can run again
             registry.clear()
             registry.update(saved)
-            plugin.registry = registry
+            try:
+                if getattr(plugin, "registry", None) is not registry:
+                    plugin.registry = registry
+            except (AttributeError, TypeError):  # a registry computed on access cannot be set; nothing to restore
+                pass
+            gc.collect()  # the check's classes are gone from __subclasses__() too
 
-    @staticmethod
-    def _cases(plugin: Any) -> None:
-        def registered(key: str) -> Any:
-            return plugin.registry.get(key) if isinstance(plugin.registry, dict) else None
 
-        def base_registered() -> None:
-            for key, value in plugin.registry.items():
-                if value is plugin:
-                    raise Incorrect(
-                        f"Plugin itself is in Plugin.registry (under {key!r}); register only its subclasses"
-                    )
+class _RegistryCases:
+    """The cases of :class:`LevelledRegistry`, for one learner's ``Plugin``."""
 
-        base_registered()
-        csv = attempt(
-            'class CheckCsv(Plugin, key="check-csv")', lambda: _new_class("CheckCsv", (plugin,), key="check-csv")
+    def __init__(self, plugin: type, saved: dict[Any, Any]) -> None:
+        self.plugin = plugin
+        self.saved = saved
+        self.made: list[type] = []  # the check's classes, in the order they were made
+        self.keyed: dict[str, type] = {}  # those made with a key, by key
+
+    def run(self) -> None:
+        self.plugin_not_registered()
+        export = self.define("class CheckExport(Plugin)", "CheckExport", (self.plugin,))
+        self.expect(export, {export: {}}, "a class without a key is a family: it is registered nowhere")
+        csv = self.define('class CheckCsv(CheckExport, key="check-csv")', "CheckCsv", (export,), "check-csv")
+        self.expect(csv, {export: {"check-csv": csv}, csv: {}})
+        excel = self.define('class CheckExcel(CheckCsv, key="check-xlsx")', "CheckExcel", (csv,), "check-xlsx")
+        self.expect(
+            excel,
+            {export: {"check-csv": csv, "check-xlsx": excel}, csv: {"check-xlsx": excel}, excel: {}},
+            "a class is registered at every level above it",
         )
-        if registered("check-csv") is not csv:
-            found = registered("check-csv")
-            own = (
-                " CheckCsv got a registry dict of its own: write into Plugin.registry."
-                if "registry" in vars(csv)
-                else ""
-            )
+        json = self.define('class CheckJson(CheckExport, key="check-json")', "CheckJson", (export,), "check-json")
+        both = self.define(
+            'class CheckBoth(CheckCsv, CheckJson, key="check-both")', "CheckBoth", (csv, json), "check-both"
+        )
+        self.expect(
+            both,
+            {
+                export: {"check-csv": csv, "check-xlsx": excel, "check-json": json, "check-both": both},
+                csv: {"check-xlsx": excel, "check-both": both},
+                json: {"check-both": both},
+                both: {},
+            },
+            "with two bases, a class is registered under both of them",
+        )
+        self.refused(json)
+        self.cooperates()
+        self.plugin_not_registered()
+
+    def define(self, what: str, name: str, bases: tuple[type, ...], key: str | None = None) -> type:
+        keywords = {} if key is None else {"key": key}
+        made = attempt(what, lambda: _new_class(name, bases, **keywords))
+        self.made.append(made)
+        if key is not None:
+            self.keyed[key] = made
+        return made
+
+    def added(self) -> dict[Any, Any]:
+        """What ``Plugin.registry`` holds now that it did not hold before the check."""
+        now = self.plugin.registry if isinstance(self.plugin.registry, dict) else {}
+        return {key: value for key, value in now.items() if key not in self.saved or self.saved[key] is not value}
+
+    def expect(self, newest: type, registries: dict[type, dict[str, type]], why: str = "") -> None:
+        """After ``newest`` was made: Plugin gained exactly the keyed classes; each class holds ``registries``."""
+        after = f"after class {newest.__name__}"
+        reason = f" ({why})" if why else ""
+        expected_plugin = dict(self.keyed)
+        if self.added() != expected_plugin:
             raise Incorrect(
-                "after class CheckCsv(Plugin, key=\"check-csv\"), Plugin.registry['check-csv'] should be CheckCsv, "
-                f"got {getattr(found, '__name__', found)!r} (registry keys: {sorted(map(str, plugin.registry))}).{own}"
+                f"{after}, Plugin.registry should have gained {_shown(expected_plugin)}, "
+                f"but it gained {_shown(self.added())}{reason}"
             )
-        attempt("CheckCsv()", lambda: csv())
-        tsv = attempt(
-            'class CheckTsv(CheckCsv, key="check-tsv")', lambda: _new_class("CheckTsv", (csv,), key="check-tsv")
-        )
-        if registered("check-tsv") is not tsv:
-            raise Incorrect(
-                'a subclass of a subclass should be registered too: after class CheckTsv(CheckCsv, key="check-tsv"), '
-                f"Plugin.registry['check-tsv'] is {getattr(registered('check-tsv'), '__name__', None)!r}"
-            )
-        if registered("check-csv") is not csv:
-            raise Incorrect("registering CheckTsv changed Plugin.registry['check-csv']; it should still be CheckCsv")
-        message = expect_raises(
-            'class Clash(Plugin, key="check-csv") (a key that is already taken)',
-            lambda: _new_class("Clash", (plugin,), key="check-csv"),
-            ValueError,
-        )
+        for owner, expected in registries.items():
+            got = getattr(owner, "registry", None)
+            if got is self.plugin.registry:
+                raise Incorrect(
+                    f"{after}, {owner.__name__}.registry is the very dict of Plugin: every class should get an "
+                    "empty registry of its own when it is created"
+                )
+            if not isinstance(got, dict) or got != expected:
+                shown = _shown(got) if isinstance(got, dict) else repr(got)
+                raise Incorrect(f"{after}, {owner.__name__}.registry should be {_shown(expected)}, got {shown}{reason}")
+
+    def refused(self, json: type) -> None:
+        """A taken key raises ValueError naming it, and leaves every registry as it was."""
+        before = {made: dict(getattr(made, "registry", {})) for made in self.made}
+        plugin_before = self.added()
+        what = 'class CheckClash(CheckJson, key="check-csv") (the key is taken by CheckCsv)'
+        message = expect_raises(what, lambda: _new_class("CheckClash", (json,), key="check-csv"), ValueError)
         if "check-csv" not in message:
             raise Incorrect(f"the ValueError for a taken key should name the key 'check-csv'; got {message!r}")
-        if registered("check-csv") is not csv:
-            raise Incorrect("a refused duplicate replaced CheckCsv in the registry; the first class should stay")
-        PluginRegistry._cooperates(plugin, registered)
-        base_registered()
+        changed = [made.__name__ for made in self.made if dict(getattr(made, "registry", {})) != before[made]]
+        if self.added() != plugin_before:
+            changed.insert(0, "Plugin")
+        if changed:
+            raise Incorrect(
+                f"after the refused CheckClash, the registry of {', '.join(changed)} had changed: look through every "
+                "registry for the key before adding the class to any of them"
+            )
 
-    @staticmethod
-    def _cooperates(plugin: Any, registered: Callable[[str], Any]) -> None:
+    def cooperates(self) -> None:
         """With a second base that has its own ``__init_subclass__``, both hooks must run."""
         audited: list[str] = []
 
@@ -240,98 +495,34 @@ class PluginRegistry(Question):
                 super().__init_subclass__(**kwargs)
                 audited.append(cls.__name__)
 
-        both = attempt(
-            'class AuditCsv(Plugin, Audited, key="audit-csv")',
-            lambda: _new_class("AuditCsv", (plugin, Audited), key="audit-csv"),
-        )
-        if registered("audit-csv") is not both:
+        what = 'class CheckAudit(Plugin, Audited, key="check-audit")'
+        made = attempt(what, lambda: _new_class("CheckAudit", (self.plugin, Audited), key="check-audit"))
+        if self.added().get("check-audit") is not made:
+            found = self.added().get("check-audit")
             raise Incorrect(
-                "after class AuditCsv(Plugin, Audited, key=\"audit-csv\"), Plugin.registry['audit-csv'] should be "
-                f"AuditCsv, got {getattr(registered('audit-csv'), '__name__', None)!r}"
+                f"after {what}, Plugin.registry['check-audit'] should be CheckAudit, "
+                f"got {getattr(found, '__name__', found)!r}"
             )
-        if audited != ["AuditCsv"]:
-            raise Incorrect(
-                'class AuditCsv(Plugin, Audited, key="audit-csv"): the __init_subclass__ of the second base, Audited, '
-                f"should run once for AuditCsv but ran for {audited}; pass the other keywords on with "
-                "super().__init_subclass__(**kwargs)"
-            )
+        if audited == ["CheckAudit"]:
+            return
+        handing = "Plugin's __init_subclass__ must hand over with super().__init_subclass__(**kwargs)"
+        if not audited:
+            happened = "never ran"
+        else:
+            happened = f"ran {len(audited)} times instead of once"
+        raise Incorrect(f"{what}: the __init_subclass__ of the other base, Audited, {happened}; {handing}")
+
+    def plugin_not_registered(self) -> None:
+        for key, value in self.plugin.registry.items():
+            if value is self.plugin:
+                raise Incorrect(f"Plugin itself is in Plugin.registry (under {key!r}); register only its subclasses")
 
 
-class RequiredMethods(Question):
-    """Q4: a metaclass that checks required methods when a class is created."""
-
-    answer_names = ("RequireMethods",)
-    hint_text = """
-        In the metaclass __init__ (after super().__init__), skip the root class: it has no base that is an
-        instance of RequireMethods. For any other class, collect every name in cls.required_methods for which
-        getattr(cls, name, None) is not callable — getattr also finds inherited methods — and, if the list is
-        not empty, raise TypeError naming all of them.
-    """
-
-    def judge(self, require_methods: Any) -> None:
-        _expect_metaclass("RequireMethods", require_methods)
-        root = attempt(
-            'class Storage(metaclass=RequireMethods) with required_methods = ("load", "save")',
-            lambda: _new_class("Storage", (), {"required_methods": ("load", "save")}, metaclass=require_methods),
-            "the root class declares the requirements and is not itself checked",
-        )
-
-        def method(self: Any) -> str:
-            return "done"
-
-        disk = attempt(
-            "class Disk(Storage) defining load and save",
-            lambda: _new_class("Disk", (root,), {"load": method, "save": method}),
-        )
-        expect_equal("Disk().save()", "done", attempt("Disk()", lambda: disk()).save())
-        attempt(
-            "class Backup(Disk) (both methods inherited from Disk)",
-            lambda: _new_class("Backup", (disk,)),
-            "inherited methods count",
-        )
-        self._missing(root, "Half", {"load": method}, ["save"])
-        self._missing(root, "Blank", {}, ["load", "save"])
-        self._missing(
-            root, "Placeholder", {"load": method, "save": None}, ["save"], "with save = None, which is no method"
-        )
-        self._missing(disk, "Broken", {"save": None}, ["save"], "with save = None (a grandchild of Storage)")
-
-        shape = attempt(
-            'class Shape(metaclass=RequireMethods) with required_methods = ("area",)',
-            lambda: _new_class("Shape", (), {"required_methods": ("area",)}, metaclass=require_methods),
-        )
-        attempt("class Square(Shape) defining area", lambda: _new_class("Square", (shape,), {"area": method}))
-        self._missing(shape, "Dot", {"perimeter": method}, ["area"])
-
-        class Named:
-            pass
-
-        tagged = attempt(
-            'class Tagged(Named, metaclass=RequireMethods) with required_methods = ("tag",)',
-            lambda: _new_class("Tagged", (Named,), {"required_methods": ("tag",)}, metaclass=require_methods),
-            "a root class is not checked even when it has ordinary base classes",
-        )
-        self._missing(tagged, "Untagged", {}, ["tag"])
-
-    @staticmethod
-    def _missing(root: type, name: str, namespace: dict[str, Any], missing: list[str], how: str = "") -> None:
-        """Defining ``name`` (lacking ``missing``) must fail at class creation, naming each one."""
-        what = f"class {name}({root.__name__}) {how or 'without ' + ' and '.join(missing)}"
-
-        def succeeded(made: Any) -> str:
-            later = ""
-            try:
-                made()
-            except TypeError:
-                later = f" ({name}() raised TypeError, but that is at instantiation: check when the class is created)"
-            except Exception:  # any other failure of the instance call says nothing about when the check runs
-                pass
-            return f"the class statement {what} should raise TypeError, but it succeeded{later}"
-
-        message = expect_raises(what, lambda: _new_class(name, (root,), namespace), succeeded=succeeded)
-        absent = [m for m in missing if m not in message]
-        if absent:
-            raise Incorrect(f"the TypeError for {what} should name each missing method; {absent} not in {message!r}")
+def _shown(registry: dict[Any, Any]) -> str:
+    """``{'check-csv': CheckCsv}``: a registry with its classes by name."""
+    return (
+        "{" + ", ".join(f"{key!r}: {getattr(value, '__name__', repr(value))}" for key, value in registry.items()) + "}"
+    )
 
 
-QUESTIONS = bind(CHAPTER, [MakeClass, FinalClass, PluginRegistry, RequiredMethods], globals())
+QUESTIONS = bind(CHAPTER, [RequiredMethods, FinalMethods, MakeClass, LevelledRegistry], globals())
