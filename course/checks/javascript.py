@@ -98,7 +98,7 @@ class JsCase:
         """The result as a JavaScript programmer would read it, for feedback messages."""
         if self.error is not None:
             return f"an exception, {self.error}"
-        return "undefined" if self.undefined else json.dumps(self.value)
+        return "undefined" if self.undefined else json.dumps(self.value, ensure_ascii=False)
 
 
 def harness(function_name: str, body: str, *, case_timeout: float = 2.0) -> str:
@@ -209,7 +209,7 @@ def expect_js(label: str, expected: Any, got: JsCase) -> None:
     """Incorrect unless the JavaScript case ``got`` returned ``expected`` (compared as JSON values)."""
     if got.error is not None or got.undefined or got.value != expected:
         forgot = " (did you forget `return`?)" if got.undefined else ""
-        raise Incorrect(f"{label}: expected {json.dumps(expected)}, got {got.shown()}{forgot}")
+        raise Incorrect(f"{label}: expected {json.dumps(expected, ensure_ascii=False)}, got {got.shown()}{forgot}")
 
 
 __all__ = ["MARKER", "JsCase", "JsReport", "expect_js", "harness", "node_error", "run_cases", "run_report"]

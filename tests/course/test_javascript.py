@@ -57,6 +57,12 @@ def test_expect_js_explains_a_forgotten_return() -> None:
     expect_js("f()", [1], JsCase("f()", value=[1]))
 
 
+def test_expect_js_shows_accented_text_as_it_is() -> None:
+    with pytest.raises(Incorrect) as raised:
+        expect_js("names()", ["Émile"], JsCase("names()", value=["Zoë"]))
+    assert 'expected ["Émile"], got ["Zoë"]' in str(raised.value)
+
+
 def test_run_cases_awaits_promises_and_reports_rejections() -> None:
     source = "const later = (value, ms) => new Promise((resolve) => setTimeout(() => resolve(value), ms));"
     body = (
