@@ -211,7 +211,7 @@ def test_a_check_whose_server_cannot_start_is_listed_as_a_setup_problem(tmp_path
             "q1 = checks.q1"
         ),
         nbformat.v4.new_code_cell(
-            "def save_streamed(url, path):\n"
+            "def save_and_hash(url, path):\n"
             "    with requests.get(url, stream=True, timeout=10) as r:\n"
             "        r.raise_for_status()\n"
             "        with open(path, 'wb') as f:\n"
