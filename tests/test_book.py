@@ -190,7 +190,8 @@ def test_page_renders_in_chromium(page, html, site, chromium, tmp_path):
         assert any(link.endswith(f"_sources/{page}.ipynb") for link in rendered.links), f"{page}: no download link"
         code_cells = sum(cell.cell_type == "code" for cell in notebook.cells)
         assert rendered.dom.count('class="copybtn') >= code_cells, f"{page}: copy buttons missing"
-        hidden = sum("hide-input" in cell.metadata.get("tags", []) for cell in notebook.cells)
+        folding = {"hide-input", "hide-cell"}  # a folded input, or a folded cell
+        hidden = sum(bool(folding & set(cell.metadata.get("tags", []))) for cell in notebook.cells)
         folded = len(re.findall(r'<details class="[^"]*\bhide above-input', rendered.dom))
         assert folded == hidden, f"{page}: {hidden} cells should be folded, {folded} are"
         if page.startswith("solutions/"):
