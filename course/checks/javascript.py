@@ -179,6 +179,11 @@ def run_report(
                 f"your JavaScript stopped before `{function_name}` could be tested: "
                 "does it call process.exit(), or `return` outside a function?"
             )
+        if done.returncode > 0 and not done.stderr.strip():  # no error shown: the script ended itself
+            raise Incorrect(
+                f"your JavaScript stopped with exit code {done.returncode} and no error message before "
+                f"`{function_name}` could be tested: does it call process.exit()?"
+            )
         raise Incorrect(f"your JavaScript could not be run: {node_error(done.stderr, source)}")
     report = json.loads(payload[len(MARKER) :])
     if not report["defined"]:

@@ -40,6 +40,15 @@ def test_run_cases_reports_a_crash_with_nodes_error_line() -> None:
         jscheck.run_cases("const f = 1;\nnope();", "f", "")
 
 
+def test_an_exit_with_an_error_code_and_no_message_points_at_process_exit() -> None:
+    """Is ``process.exit(1)`` told as an exit, not as "could not be run: no error message"?"""
+    with pytest.raises(Incorrect) as raised:
+        jscheck.run_cases("function f() { process.exit(1); }", "f", '__case("call", () => f());')
+    message = str(raised.value)
+    assert "stopped with exit code 1 and no error message before `f` could be tested" in message
+    assert "process.exit()" in message and "could not be run" not in message
+
+
 def test_run_cases_not_attempted_when_the_stub_throws_inside_a_case() -> None:
     with pytest.raises(NotAttempted):
         jscheck.run_cases("function f() {\n" + JS_STUB + "}", "f", '__case("call", () => f());')

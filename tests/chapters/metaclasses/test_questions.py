@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, final
 
@@ -745,3 +746,238 @@ def test_q4_a_hook_that_runs_twice_is_told_so() -> None:
 
 def test_q4_stub_is_not_attempted() -> None:
     assert q4.evaluate(_plugin_stub()).status == "not_attempted"
+
+
+# --- answers found by an adversarial review ------------------------------------------------------
+# Each answer below once got a wrong verdict or a misleading message.
+
+
+class RequireLoopsForever(type):
+    def __init__(cls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(name, bases, namespace, **kwargs)
+        while True:
+            pass
+
+
+def _final_loops_forever(cls: type) -> None:
+    while True:
+        pass
+
+
+def make_class_loops_forever(name: str, bases: tuple[type, ...], defaults: dict[str, Any]) -> type:
+    while True:
+        pass
+
+
+def _plugin_loops_forever() -> type:
+    class Plugin:
+        registry: dict[str, type] = {}
+
+        def __init_subclass__(cls, *, key: str | None = None, **kwargs: Any) -> None:
+            super().__init_subclass__(**kwargs)
+            while True:
+                pass
+
+    return Plugin
+
+
+@pytest.mark.parametrize(
+    ("question", "make"),
+    [
+        (q1, lambda: RequireLoopsForever),
+        (q2, lambda: _final_base(_final_loops_forever)),
+        (q3, lambda: make_class_loops_forever),
+        (q4, _plugin_loops_forever),
+    ],
+    ids=["q1", "q2", "q3", "q4"],
+)
+def test_an_endless_loop_is_stopped_by_the_time_limit(
+    question: Any, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Is an answer that never returns told so, instead of hanging the check?"""
+    monkeypatch.setattr(type(question), "time_limit", 0.5)
+    incorrect(question.evaluate(make()), "after 0.5 s", "a loop that never ends")
+
+
+@pytest.mark.parametrize("question", [q1, q2, q3, q4], ids=lambda q: q.name)
+def test_time_limit_leaves_a_wide_margin_over_the_solution(question: Any) -> None:
+    """Does the solution's check take under 2% of the time limit (so a slow machine never trips it)?"""
+    assert question.time_limit is not None and question.time_limit >= 5
+    answers = [_from_solution(question, name) for name in question.answer_names]
+    took = []
+    for _ in range(3):  # the best of three: a garbage collection in the test process is no part of the check
+        started = time.perf_counter()
+        assert question.evaluate(*answers).status == "correct"
+        took.append(time.perf_counter() - started)
+    assert min(took) < question.time_limit / 50
+
+
+class RequireRaisesNotImplemented(type):
+    """Reports a missing method with NotImplementedError: its own error, with a message, not the placeholder."""
+
+    def __init__(cls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(name, bases, namespace, **kwargs)
+        if any(isinstance(base, RequireRaisesNotImplemented) for base in bases):
+            missing = [m for m in cls.required_methods if not callable(getattr(cls, m, None))]
+            if missing:
+                raise NotImplementedError(f"{name} must implement {', '.join(missing)}")
+
+
+class RequireIsNone(type):
+    """Counts anything that is not None as a method."""
+
+    def __init__(cls, name, bases, namespace, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(name, bases, namespace, **kwargs)
+        if any(isinstance(base, RequireIsNone) for base in bases):
+            missing = [m for m in cls.required_methods if getattr(cls, m, None) is None]
+            if missing:
+                raise TypeError(f"{name} is missing {', '.join(missing)}")
+
+
+def _final_callables_or_none(cls: type) -> None:
+    """Protects final methods only from functions and None."""
+    for name, value in vars(cls).items():
+        if not (callable(value) or value is None):
+            continue
+        for above in cls.__mro__[1:]:
+            if getattr(vars(above).get(name), "__final__", False):
+                raise TypeError(f"{name} is final in {above.__name__}")
+
+
+def _final_leaves_properties(cls: type) -> None:
+    """Lets properties through, as if they were no methods."""
+    for name, value in vars(cls).items():
+        if isinstance(value, property):
+            continue
+        for above in cls.__mro__[1:]:
+            if getattr(vars(above).get(name), "__final__", False):
+                raise TypeError(f"{name} is final in {above.__name__}")
+
+
+def make_class_vars_guard(name: str, bases: tuple[type, ...], defaults: dict[str, Any]) -> type:
+    """Treats whatever the new class holds itself (its __doc__, __module__ …) as a field."""
+
+    def __init__(self: Any, **overrides: Any) -> None:
+        for key, value in overrides.items():
+            if key not in vars(type(self)):
+                raise TypeError(key)
+            setattr(self, key, value)
+
+    return type(name, bases, {**defaults, "__init__": __init__})
+
+
+def make_class_aliases_defaults(name: str, bases: tuple[type, ...], defaults: dict[str, Any]) -> type:
+    """Means to copy the defaults in __init__, but changes the caller's dict instead."""
+
+    def __init__(self: Any, **overrides: Any) -> None:
+        values = defaults  # not a copy
+        for key in overrides:
+            if key not in values:
+                raise TypeError(key)
+        values.update(overrides)
+        for key, value in values.items():
+            setattr(self, key, value)
+
+    return type(name, bases, {**defaults, "__init__": __init__})
+
+
+def make_class_empties_defaults(name: str, bases: tuple[type, ...], defaults: dict[str, Any]) -> type:
+    fields = {key: defaults.pop(key) for key in list(defaults)}
+
+    def __init__(self: Any, **overrides: Any) -> None:
+        for key, value in overrides.items():
+            if key not in fields:
+                raise TypeError(key)
+            setattr(self, key, value)
+
+    return type(name, bases, {**fields, "__init__": __init__})
+
+
+def make_class_dataclass(name: str, bases: tuple[type, ...], defaults: dict[str, Any]) -> type:
+    """Unusual but right: dataclasses.make_dataclass with keyword-only fields."""
+    import dataclasses
+
+    fields = [(key, type(value), dataclasses.field(default=value)) for key, value in defaults.items()]
+    return dataclasses.make_dataclass(name, fields, bases=bases, kw_only=True)
+
+
+def test_q3_a_keyword_only_dataclass_passes() -> None:
+    assert q3.evaluate(make_class_dataclass).status == "correct"
+
+
+def _plugin_raises_not_implemented(plugin: type, cls: type, key: str | None) -> None:
+    above = _above(plugin, cls)
+    if key is not None:
+        if any(key in base.registry for base in above):  # type: ignore[attr-defined]
+            raise NotImplementedError(f"the key {key} is taken")
+        for base in above:
+            base.registry[key] = cls  # type: ignore[attr-defined]
+    cls.registry = {}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "fragments", "absent"),
+    [
+        (
+            q1,
+            RequireRaisesNotImplemented,
+            ["class Half(Storage) without save should raise TypeError, but it raised NotImplementedError"],
+            [],
+        ),
+        (
+            q1,
+            RequireIsNone,
+            ["class Sneaky(Storage) with load = 'not a method' and save = 42", "but it succeeded"],
+            [],
+        ),
+        (q2, _final_base(_final_callables_or_none), ["class Zeroed(Account) with withdraw = 0", "succeeded"], []),
+        (
+            q2,
+            _final_base(_final_leaves_properties),
+            ["class Sly(Account) with withdraw = property(...)", "succeeded"],
+            [],
+        ),
+        (q3, make_class_vars_guard, ["Point(__doc__='x')", "should raise TypeError, but it succeeded"], []),
+        (
+            q3,
+            make_class_aliases_defaults,
+            ["Point(x=3) changed the defaults dict that was given to make_class (set x from 0 to 3)"],
+            ["not on the class"],
+        ),
+        (
+            q3,
+            make_class_empties_defaults,
+            ["make_class changed the defaults dict it was given (removed ['x', 'y'])"],
+            ["added []"],
+        ),
+        (
+            q4,
+            _plugin(_plugin_raises_not_implemented),
+            ["the key is taken by CheckCsv) should raise ValueError, but it raised NotImplementedError"],
+            [],
+        ),
+    ],
+    ids=[
+        "q1-own-not-implemented",
+        "q1-is-none",
+        "q2-withdraw-0",
+        "q2-property",
+        "q3-vars-guard",
+        "q3-aliases-defaults",
+        "q3-empties-defaults",
+        "q4-own-not-implemented",
+    ],
+)
+def test_found_answers_are_incorrect_and_told_what_happened(
+    question: Any, answer: Any, fragments: list[str], absent: list[str]
+) -> None:
+    outcome = question.evaluate(answer)
+    incorrect(outcome, *fragments)
+    for words in absent:
+        assert words not in outcome.message, outcome.message
+
+
+def test_q2_method_hint_is_in_words() -> None:
+    """Does rung 2 describe the method without the expressions that, with rung 3's shape, would spell the answer?"""
+    method = q2.hints[1]
+    assert [word for word in ("vars(", "__mro__", "mro()", "getattr", "__final__") if word in method] == []

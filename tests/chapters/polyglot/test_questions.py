@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import Any
@@ -318,7 +319,8 @@ def test_q2_accepts_correct_translations(source: str) -> None:
             LEADERBOARD_ASCENDING,
             [
                 'expected ["Grace: 10", "Ada: 9"], got ["Linus: 7", "Ada: 9"]',
-                "'Linus: 7' came before 'Grace: 10', but the higher score comes first",
+                "'Grace: 10' is missing, though it is among the 2 best, and 'Linus: 7' is not",
+                "Python's order backwards. The highest score comes first: b.score - a.score",
             ],
         ),
         (LEADERBOARD_NO_RETURN, ["got undefined", "forget `return`"]),
@@ -326,6 +328,9 @@ def test_q2_accepts_correct_translations(source: str) -> None:
             LEADERBOARD_AS_STRINGS,
             [
                 'expected ["Grace: 10", "Ada: 9"], got ["Ada: 9", "Linus: 7"]',
+                "'Grace: 10' is missing",
+                'Asked for all 3 results, it returns ["Ada: 9", "Linus: 7", "Grace: 10"]',
+                "'Linus: 7' came before 'Grace: 10', but the higher score comes first",
                 "compare the scores as numbers",
             ],
         ),
@@ -340,7 +345,9 @@ def test_q2_accepts_correct_translations(source: str) -> None:
             LEADERBOARD_CUTS_BEFORE_SORTING,
             [
                 'expected ["Ada: 5", "Linus: 5"], got ["Ada: 5", "Margaret: 5"]',
-                "Python puts 'Linus' before 'Margaret'",
+                "'Linus: 5' is missing, though it is among the 2 best, and 'Margaret: 5' is not",
+                'it returns ["Ada: 5", "Linus: 5", "Margaret: 5"], which is right, so the cut is wrong',
+                "sort first, then keep the first n",
             ],
         ),
         (LEADERBOARD_OBJECTS, ['got [{"name": "Grace", "score": 10}', 'an array of strings such as "Ada: 9"']),
@@ -570,3 +577,295 @@ def test_hints_are_a_ladder_without_the_answer(question: Question, capsys: pytes
         question.hints_given = 0
     assert "shape" in question.hints[-1] and "<" in question.hints[-1]
     assert "shape" not in question.hints[0]
+
+
+# --- answers found by an adversarial review ---------------------------------------------------
+# Each answer below once got a wrong verdict or a misleading message.
+
+
+def running_total_continues_at_the_end(numbers: Iterable[int]) -> Iterator[int]:
+    """`continue` where `break` was meant: at the end of the numbers it loops for ever."""
+    source, total = iter(numbers), 0
+    while True:
+        try:
+            number = next(source)
+        except StopIteration:
+            continue
+        total += number
+        yield total
+
+
+def test_q1_an_endless_loop_is_stopped_by_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Is an answer that never stops told so, instead of hanging the check?"""
+    monkeypatch.setattr(type(q1), "time_limit", 0.5)
+    incorrect(q1.evaluate(running_total_continues_at_the_end), "after 0.5 s", "a loop that never ends")
+
+
+def test_q1_time_limit_leaves_a_wide_margin_over_the_solution() -> None:
+    """Does the solution's check take under 2% of the time limit (so a slow machine never trips it)?"""
+    assert q1.time_limit is not None and q1.time_limit >= 5
+    answer = define(q1)["running_total"]
+    took = []
+    for _ in range(3):  # the best of three: a garbage collection in the test process is no part of the check
+        started = time.perf_counter()
+        assert q1.evaluate(answer).status == "correct"
+        took.append(time.perf_counter() - started)
+    assert min(took) < q1.time_limit / 50
+
+
+def running_total_next_first(numbers: Iterable[int]) -> Iterator[int]:
+    source = iter(numbers)
+    total = next(source)  # StopIteration on an empty input, which the generator turns into RuntimeError
+    yield total
+    for number in source:
+        total += number
+        yield total
+
+
+def running_total_pops(numbers: Any) -> Iterator[int]:
+    total = 0
+    while numbers:
+        total += numbers.pop(0)
+        yield total
+
+
+def running_total_refuses_negatives(numbers: Iterable[int]) -> Iterator[int]:
+    total = 0
+    for number in numbers:
+        if number < 0:
+            raise NotImplementedError("negative numbers are not supported")
+        total += number
+        yield total
+
+
+class RunningTotalPrimed:
+    """Reads the first number as soon as it is made: one number before any total was asked for."""
+
+    def __init__(self, numbers: Iterable[int]) -> None:
+        self.numbers = iter(numbers)
+        self.ahead = next(self.numbers, None)
+        self.total = 0
+
+    def __iter__(self) -> RunningTotalPrimed:
+        return self
+
+    def __next__(self) -> int:
+        if self.ahead is None:
+            raise StopIteration
+        self.total += self.ahead
+        self.ahead = next(self.numbers, None)
+        return self.total
+
+
+@pytest.mark.parametrize(
+    "answer, fragments",
+    [
+        (
+            running_total_next_first,
+            [
+                "list(running_total([])) raised RuntimeError: generator raised StopIteration",
+                "give next() a default",
+            ],
+        ),
+        (
+            running_total_pops,
+            [
+                "running_total(a generator of 1, 2, 3 …) raised AttributeError",
+                "numbers may be any iterable, a generator too",
+            ],
+        ),
+        (
+            running_total_refuses_negatives,
+            ["list(running_total([-2, 2, 7])) raised NotImplementedError: negative numbers are not supported"],
+        ),
+        (RunningTotalPrimed, ["already read 1 number before any total was asked for"]),
+    ],
+    ids=["next() on an empty input", "pops from a generator", "own NotImplementedError", "reads one on call"],
+)
+def test_q1_names_the_call_that_failed(answer: Any, fragments: list[str]) -> None:
+    """Does a failure inside the learner's generator name the input it was given, in words?"""
+    incorrect(q1.evaluate(answer), *fragments)
+
+
+LEADERBOARD_WRITES_TO_OBJECTS = """
+function leaderboard(results, n) {
+  for (const r of results) r.line = `${r.name}: ${r.score}`;
+  return results
+    .toSorted((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, n)
+    .map((r) => r.line);
+}
+"""
+
+LEADERBOARD_CUTS_THE_CALLERS_ARRAY = """
+function leaderboard(results, n) {
+  results.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  results.splice(n);
+  return results.map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_SKIPS_THE_FIRST = """
+function leaderboard(results, n) {
+  return results
+    .toSorted((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(1, n + 1)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_ONE_SHORT = """
+function leaderboard(results, n) {
+  return results
+    .toSorted((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, n - 1)
+    .map(({ name, score }) => `${name}: ${score}`);
+}
+"""
+
+LEADERBOARD_SORTS_IN_PLACE_AND_PUTS_BACK = """
+function leaderboard(results, n) {
+  const before = [...results];
+  results.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const top = results.slice(0, n).map(({ name, score }) => `${name}: ${score}`);
+  results.splice(0, results.length, ...before);
+  return top;
+}
+"""
+
+
+def test_q2_an_array_sorted_in_place_and_put_back_is_left_as_it_was() -> None:
+    """Is an unusual answer that restores the caller's array before returning judged Correct?"""
+    outcome = q2.evaluate(LEADERBOARD_SORTS_IN_PLACE_AND_PUTS_BACK)
+    assert outcome.status == "correct", outcome
+
+
+@pytest.mark.parametrize(
+    "source, fragments, absent",
+    [
+        (
+            LEADERBOARD_WRITES_TO_OBJECTS,
+            [
+                "changed the caller's objects",
+                '{"name":"Ada","score":9} became {"name":"Ada","score":9,"line":"Ada: 9"}',
+                "without writing to the objects",
+            ],
+            ["reordered", "toSorted"],
+        ),
+        (
+            LEADERBOARD_CUTS_THE_CALLERS_ARRAY,
+            ["changed the caller's array: it held 3 results, and 2 after the call", "work on a copy"],
+            [],
+        ),
+        (
+            LEADERBOARD_SKIPS_THE_FIRST,
+            [
+                'expected ["Grace: 10", "Ada: 9"], got ["Ada: 9", "Linus: 7"]',
+                "'Grace: 10' is missing, though it is among the 2 best, and 'Linus: 7' is not",
+                "the order is right, but entries are left out",
+                "slice(0, n)",
+            ],
+            ["came before", "compare the scores"],
+        ),
+        (
+            LEADERBOARD_ONE_SHORT,
+            ["it returned 1 entry where n = 2 and there are 3 results"],
+            ["1 entries"],
+        ),
+        (
+            "function leaderboard(results, n) { process.exit(1); }",
+            ["stopped with exit code 1 and no error message", "process.exit()"],
+            ["could not be run"],
+        ),
+    ],
+    ids=["writes to the objects", "cuts the caller's array", "skips the first", "one short", "process.exit(1)"],
+)
+def test_q2_says_what_happened(source: str, fragments: list[str], absent: list[str]) -> None:
+    """Does the message name the real mistake, and not a neighbouring one?"""
+    outcome = q2.evaluate(source)
+    incorrect(outcome, *fragments)
+    for words in absent:
+        assert words not in outcome.message, outcome.message
+
+
+CHUNK_PRIMED = """
+function chunk(items, size) {
+  const iterator = items[Symbol.iterator]();
+  let step = iterator.next(); // looks one item ahead, from the start
+  return {
+    [Symbol.iterator]() { return this; },
+    next() {
+      if (step.done) return { done: true, value: undefined };
+      const batch = [];
+      while (!step.done && batch.length < size) { batch.push(step.value); step = iterator.next(); }
+      return { done: false, value: batch };
+    },
+  };
+}
+"""
+
+CHUNK_FIRST_BATCH_ON_CALL = """
+function chunk(items, size) {
+  const iterator = items[Symbol.iterator]();
+  const take = () => {
+    const batch = [];
+    for (let step; batch.length < size && !(step = iterator.next()).done; ) batch.push(step.value);
+    return batch;
+  };
+  let ready = take();
+  return {
+    [Symbol.iterator]() { return this; },
+    next() {
+      if (ready.length === 0) return { done: true, value: undefined };
+      const batch = ready;
+      ready = take();
+      return { done: false, value: batch };
+    },
+  };
+}
+"""
+
+CHUNK_ASYNC = """
+async function* chunk(items, size) {
+  let batch = [];
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === size) { yield batch; batch = []; }
+  }
+  if (batch.length) yield batch;
+}
+"""
+
+
+def test_q3_a_look_ahead_of_one_item_from_the_call_is_lazy_enough() -> None:
+    """Is an iterator that reads one item ahead as soon as it is made judged Correct?"""
+    outcome = q3.evaluate(CHUNK_PRIMED)
+    assert outcome.status == "correct", outcome
+
+
+@pytest.mark.parametrize(
+    "source, fragments",
+    [
+        (
+            "function chunk(items, size) { }",
+            ["chunk returned undefined, which for…of and [...] cannot iterate", "function*"],
+        ),
+        (CHUNK_ASYNC, ["chunk returned an async generator", "not async function*"]),
+        (CHUNK_FIRST_BATCH_ON_CALL, ["already read 3 items before any batch was asked for"]),
+    ],
+    ids=["returns nothing", "async generator", "reads a batch on call"],
+)
+def test_q3_explains_answers_for_of_cannot_use(source: str, fragments: list[str]) -> None:
+    """Is a chunk that returns something for…of cannot iterate told so, without the check's own names?"""
+    outcome = q3.evaluate(source)
+    incorrect(outcome, *fragments)
+    assert "is not iterable" not in outcome.message, outcome.message
+
+
+def test_q1_hints_leave_every_line_of_the_answer_to_the_learner() -> None:
+    """Do rung 2 (the method in words) and rung 3 (the shape) together leave each line of the body blank?"""
+    body = [line.strip() for line in reference(q1).source.splitlines()[1:] if line.strip()]
+    body = [line for line in body if not line.startswith(("#", '"""'))]
+    assert len(body) >= 4
+    hints = "\n".join(q1.hints)
+    assert [line for line in body if line in hints] == []
