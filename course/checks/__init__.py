@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from course import solutions
-from course.checks.expect import Incorrect, NotAttempted, describe_error
+from course.checks.expect import Incorrect, NotAttempted, describe_error, is_placeholder
 from course.errors import SetupProblem
 
 if TYPE_CHECKING:
@@ -168,7 +168,9 @@ class Question:
             )
         except NotAttempted as reason:
             return self._outcome("not_attempted", str(reason) or "replace the placeholder with your code.")
-        except NotImplementedError:
+        except NotImplementedError as error:
+            if not is_placeholder(error):  # the answer's own NotImplementedError("…"): a wrong answer
+                return self._outcome("incorrect", f"your code raised {describe_error(error)}")
             return self._outcome("not_attempted", "replace `raise NotImplementedError()` with your code.")
         except Incorrect as reason:
             return self._outcome("incorrect", str(reason))

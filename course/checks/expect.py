@@ -2,9 +2,10 @@
 
 Each helper raises :class:`Incorrect` with a message that says what was
 expected and what happened, so a ``judge`` reads as a list of cases. They all
-let ``NotImplementedError`` through, so an untouched placeholder is reported
-as Not attempted rather than as a wrong answer, and a
-:class:`~course.errors.SetupProblem`, which is never the learner's fault.
+let the placeholder's ``NotImplementedError`` through (see :func:`is_placeholder`),
+so an untouched exercise is reported as Not attempted rather than as a wrong
+answer, and a :class:`~course.errors.SetupProblem`, which is never the
+learner's fault.
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ class Incorrect(Exception):
 
 class NotAttempted(Exception):
     """Raised by a ``judge`` when the answer is still the placeholder."""
+
+
+def is_placeholder(error: BaseException) -> bool:
+    """Whether ``error`` is the exercise placeholder's ``raise NotImplementedError()``.
+
+    Only a ``NotImplementedError`` without a message is: one with a message
+    ("Half must implement save") is an answer's own choice of error, judged
+    like any other.
+    """
+    return isinstance(error, NotImplementedError) and not str(error)
 
 
 def describe_error(error: BaseException) -> str:
@@ -44,9 +55,11 @@ def attempt(what: str, action: Callable[[], Any], why: str = "") -> Any:
     """
     try:
         return action()
-    except (NotImplementedError, SetupProblem):
+    except SetupProblem:
         raise
     except Exception as error:
+        if is_placeholder(error):
+            raise
         reason = f" — {why}" if why else ""
         raise Incorrect(f"{what} raised {describe_error(error)}{reason}") from None
 
@@ -67,11 +80,13 @@ def expect_exception(
     """
     try:
         result = action()
-    except (NotImplementedError, SetupProblem):
+    except SetupProblem:
         raise
-    except kind as error:
-        return error
     except Exception as error:
+        if is_placeholder(error):
+            raise
+        if isinstance(error, kind):
+            return error
         raise Incorrect(f"{what} should raise {kind.__name__}, but it raised {describe_error(error)}") from None
     message = succeeded(result) if succeeded else f"{what} should raise {kind.__name__}, but it succeeded"
     raise Incorrect(message)

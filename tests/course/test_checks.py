@@ -7,7 +7,7 @@ import nbformat
 
 from course.chapters import Chapter
 from course.checks import MISSING, OUTCOMES_ENV, Question, bind
-from course.checks.expect import Incorrect, call, expect_equal
+from course.checks.expect import Incorrect, attempt, call, expect_equal, is_placeholder
 from course.errors import ServerError, SetupProblem
 from course.servers import start_process
 
@@ -215,3 +215,27 @@ def test_a_timer_the_notebook_had_set_survives_a_timed_check():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+def test_only_the_placeholder_not_implemented_error_means_not_attempted():
+    """``raise NotImplementedError()`` is the exercise's placeholder; with a message it is the answer's own."""
+
+    class Calls(Question):
+        answer_names = ("f",)
+
+        def judge(self, f):
+            attempt("f()", f)
+
+    (question,) = bind(DEMO, [Calls], {})
+
+    def placeholder():
+        raise NotImplementedError()
+
+    def own_error():
+        raise NotImplementedError("Half must implement save")
+
+    assert question.evaluate(placeholder).status == "not_attempted"
+    outcome = question.evaluate(own_error)
+    assert outcome.status == "incorrect" and "Half must implement save" in outcome.message
+    assert is_placeholder(NotImplementedError()) and not is_placeholder(NotImplementedError("x"))
+    assert not is_placeholder(ValueError())

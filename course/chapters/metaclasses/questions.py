@@ -25,42 +25,10 @@ from typing import Any
 
 from course.chapters.metaclasses import CHAPTER
 from course.checks import Question, bind
-from course.checks.expect import Incorrect, attempt, describe_error, expect_equal, expect_raises
+from course.checks.expect import Incorrect, attempt, expect_equal, expect_raises
 
 TIME_LIMIT = 10.0
 """Seconds one check may run before the answer is called endless; the solutions' checks take a few ms."""
-
-
-# The exercise's placeholder is `raise NotImplementedError()`, with no message: that one means Not
-# attempted. A NotImplementedError with a message ("Half must implement save") is the answer's own
-# choice of error, and is judged like any other exception. The two helpers below say so.
-
-
-def _attempt(what: str, action: Callable[[], Any], why: str = "") -> Any:
-    """:func:`~course.checks.expect.attempt`, where only the placeholder's NotImplementedError is Not attempted."""
-    try:
-        return attempt(what, action, why)
-    except NotImplementedError as error:
-        if not str(error):
-            raise
-        reason = f" — {why}" if why else ""
-        raise Incorrect(f"{what} raised {describe_error(error)}{reason}") from None
-
-
-def _expect_raises(
-    what: str,
-    action: Callable[[], Any],
-    kind: type[Exception] = TypeError,
-    *,
-    succeeded: Callable[[Any], str] | None = None,
-) -> str:
-    """:func:`~course.checks.expect.expect_raises`; only the placeholder's NotImplementedError is Not attempted."""
-    try:
-        return expect_raises(what, action, kind, succeeded=succeeded)
-    except NotImplementedError as error:
-        if not str(error):
-            raise
-        raise Incorrect(f"{what} should raise {kind.__name__}, but it raised {describe_error(error)}") from None
 
 
 def _new_class(name: str, bases: tuple[type, ...], namespace: dict[str, Any] | None = None, **keywords: Any) -> type:
@@ -123,18 +91,18 @@ class RequiredMethods(Question):
 
     def judge(self, require_methods: Any) -> None:
         _expect_metaclass("RequireMethods", require_methods)
-        root = _attempt(
+        root = attempt(
             'class Storage(metaclass=RequireMethods) with required_methods = ("load", "save")',
             lambda: _new_class("Storage", (), {"required_methods": ("load", "save")}, metaclass=require_methods),
             "the root class declares the requirements and is not itself checked",
         )
         method = _method("done")
-        disk = _attempt(
+        disk = attempt(
             "class Disk(Storage) defining load and save",
             lambda: _new_class("Disk", (root,), {"load": method, "save": method}),
         )
-        expect_equal("Disk().save()", "done", _attempt("Disk()", lambda: disk()).save())
-        _attempt(
+        expect_equal("Disk().save()", "done", attempt("Disk()", lambda: disk()).save())
+        attempt(
             "class Backup(Disk) (both methods inherited from Disk)",
             lambda: _new_class("Backup", (disk,)),
             "inherited methods count",
@@ -153,17 +121,17 @@ class RequiredMethods(Question):
             "with load = 'not a method' and save = 42, neither of them callable",
         )
 
-        shape = _attempt(
+        shape = attempt(
             'class Shape(metaclass=RequireMethods) with required_methods = ("area",)',
             lambda: _new_class("Shape", (), {"required_methods": ("area",)}, metaclass=require_methods),
         )
-        _attempt("class Square(Shape) defining area", lambda: _new_class("Square", (shape,), {"area": method}))
+        attempt("class Square(Shape) defining area", lambda: _new_class("Square", (shape,), {"area": method}))
         self._missing(shape, "Dot", {"perimeter": method}, ["area"])
 
         class Named:
             pass
 
-        tagged = _attempt(
+        tagged = attempt(
             'class Tagged(Named, metaclass=RequireMethods) with required_methods = ("tag",)',
             lambda: _new_class("Tagged", (Named,), {"required_methods": ("tag",)}, metaclass=require_methods),
             "a root class is not checked even when it has ordinary base classes",
@@ -178,7 +146,7 @@ class RequiredMethods(Question):
         def succeeded(made: Any) -> str:
             return f"the class statement {what} should raise TypeError, but it succeeded{_at_instantiation(name, made)}"
 
-        message = _expect_raises(what, lambda: _new_class(name, (root,), namespace), succeeded=succeeded)
+        message = expect_raises(what, lambda: _new_class(name, (root,), namespace), succeeded=succeeded)
         absent = [m for m in missing if m not in message]
         if absent:
             raise Incorrect(f"the TypeError for {what} should name each missing method; {absent} not in {message!r}")
@@ -227,18 +195,18 @@ class FinalMethods(Question):
 
             header = "EnforceFinal"
         final = typing.final
-        account = _attempt(
+        account = attempt(
             f"class Account({header}) with a @final withdraw",
             lambda: root("Account", {"withdraw": final(_method("withdrawn")), "fee": _method("fee")}),
             "a class may mark its own methods final",
         )
-        expect_equal("Account().withdraw(10)", "withdrawn", _attempt("Account()", lambda: account()).withdraw(10))
-        savings = _attempt(
+        expect_equal("Account().withdraw(10)", "withdrawn", attempt("Account()", lambda: account()).withdraw(10))
+        savings = attempt(
             "class Savings(Account) overriding fee (not final) and adding interest",
             lambda: _new_class("Savings", (account,), {"fee": _method("no fee"), "interest": _method("2%")}),
             "only methods marked @final are protected",
         )
-        expect_equal("Savings().fee()", "no fee", _attempt("Savings()", lambda: savings()).fee())
+        expect_equal("Savings().fee()", "no fee", attempt("Savings()", lambda: savings()).fee())
         self._refused("class Overdraft(Account) redefining withdraw", "Overdraft", (account,), "withdraw", "Account")
         self._refused(
             "class Premium(Savings) redefining withdraw (final two levels up)",
@@ -247,12 +215,12 @@ class FinalMethods(Question):
             "withdraw",
             "Account",
         )
-        checking = _attempt(
+        checking = attempt(
             "class Checking(Account) marking its own fee @final",
             lambda: _new_class("Checking", (account,), {"fee": final(_method("1 dollar"))}),
             "fee is not final in Account, so Checking may override it (and mark it final)",
         )
-        _attempt(
+        attempt(
             "class Business(Account) redefining fee",
             lambda: _new_class("Business", (account,), {"fee": _method("5 dollars")}),
             "Checking, a sibling, made fee final; Business does not inherit from Checking",
@@ -289,11 +257,11 @@ class FinalMethods(Question):
             "Account",
             {"withdraw": property(_method("hijacked"))},
         )
-        shop = _attempt(
+        shop = attempt(
             f"class Shop({header}) with an ordinary withdraw (another hierarchy)",
             lambda: root("Shop", {"withdraw": _method("cash")}),
         )
-        _attempt(
+        attempt(
             "class Outlet(Shop) redefining withdraw",
             lambda: _new_class("Outlet", (shop,), {"withdraw": _method("card")}),
             "in this hierarchy withdraw was never marked @final",
@@ -314,7 +282,7 @@ class FinalMethods(Question):
         def succeeded(made: Any) -> str:
             return f"the class statement {what} should raise TypeError, but it succeeded{_at_instantiation(name, made)}"
 
-        message = _expect_raises(what, lambda: _new_class(name, bases, namespace), succeeded=succeeded)
+        message = expect_raises(what, lambda: _new_class(name, bases, namespace), succeeded=succeeded)
         absent = [word for word in (method, marker) if word not in message]
         if absent:
             raise Incorrect(
@@ -355,7 +323,7 @@ class MakeClass(Question):
         defaults = {"x": 0, "y": 0}
         given = dict(defaults)
         call = "make_class('Point', (), {'x': 0, 'y': 0})"
-        point = _attempt(call, lambda: make_class("Point", (), defaults))
+        point = attempt(call, lambda: make_class("Point", (), defaults))
         if not isinstance(point, type):
             raise Incorrect(f"{call} should return a class, got {type(point).__name__} {point!r}")
         expect_equal(f"{call}.__name__", "Point", point.__name__)
@@ -366,7 +334,7 @@ class MakeClass(Question):
                 "build a new dict instead"
             )
         expect_equal("Point.x, a class attribute taken from the defaults", 0, getattr(point, "x", None))
-        moved = _attempt("Point(x=3)", lambda: point(x=3))
+        moved = attempt("Point(x=3)", lambda: point(x=3))
         if defaults != given:
             raise Incorrect(
                 f"Point(x=3) changed the defaults dict that was given to make_class ({_changes(given, defaults)}), "
@@ -375,20 +343,20 @@ class MakeClass(Question):
             )
         expect_equal("Point(x=3).x", 3, getattr(moved, "x", None))
         expect_equal("Point(x=3).y (not overridden, so the default)", 0, getattr(moved, "y", None))
-        fresh = _attempt("Point()", lambda: point())
+        fresh = attempt("Point()", lambda: point())
         if getattr(fresh, "x", None) != 0 or point.x != 0:
             raise Incorrect(
                 f"after Point(x=3), Point().x should still be 0 but is {getattr(fresh, 'x', None)!r}: "
                 "store overrides on the instance (self), not on the class"
             )
-        _expect_raises("Point(z=1) (z is not a field)", lambda: point(z=1))
-        _expect_raises("Point(3) (fields are given by keyword only)", lambda: point(3))
+        expect_raises("Point(z=1) (z is not a field)", lambda: point(z=1))
+        expect_raises("Point(3) (fields are given by keyword only)", lambda: point(3))
 
         class Shape:
             def describe(self) -> str:
                 return f"{type(self).__name__} with {self.sides} sides"
 
-        square = _attempt(
+        square = attempt(
             "make_class('Square', (Shape,), {'sides': 4})", lambda: make_class("Square", (Shape,), {"sides": 4})
         )
         if not (isinstance(square, type) and square.__bases__ == (Shape,)):
@@ -398,21 +366,21 @@ class MakeClass(Question):
         expect_equal(
             "Square(sides=5).describe()",
             "Square with 5 sides",
-            _attempt("Square(sides=5)", lambda: square(sides=5)).describe(),
+            attempt("Square(sides=5)", lambda: square(sides=5)).describe(),
         )
-        _expect_raises(
+        expect_raises(
             "Square(describe='flat') (describe is a method inherited from Shape, not a field)",
             lambda: square(describe="flat"),
         )
-        _expect_raises(
+        expect_raises(
             "Point(__doc__='x') (every class has a __doc__, but it is not in defaults, so it is no field)",
             lambda: point(__doc__="x"),
         )
 
-        empty = _attempt("make_class('Empty', (), {})", lambda: make_class("Empty", (), {}))
-        _attempt("Empty() (a class with no fields)", lambda: empty())
-        _expect_raises("Empty(a=1) (a class with no fields)", lambda: empty(a=1))
-        again = _attempt("a second make_class('Point', ...)", lambda: make_class("Point", (), {"x": 0, "y": 0}))
+        empty = attempt("make_class('Empty', (), {})", lambda: make_class("Empty", (), {}))
+        attempt("Empty() (a class with no fields)", lambda: empty())
+        expect_raises("Empty(a=1) (a class with no fields)", lambda: empty(a=1))
+        again = attempt("a second make_class('Point', ...)", lambda: make_class("Point", (), {"x": 0, "y": 0}))
         if again is point:
             raise Incorrect(
                 "two calls to make_class returned the same class object; each call should build a new class"
@@ -523,7 +491,7 @@ class _RegistryCases:
 
     def define(self, what: str, name: str, bases: tuple[type, ...], key: str | None = None) -> type:
         keywords = {} if key is None else {"key": key}
-        made = _attempt(what, lambda: _new_class(name, bases, **keywords))
+        made = attempt(what, lambda: _new_class(name, bases, **keywords))
         self.made.append(made)
         if key is not None:
             self.keyed[key] = made
@@ -560,7 +528,7 @@ class _RegistryCases:
         before = {made: dict(getattr(made, "registry", {})) for made in self.made}
         plugin_before = self.added()
         what = 'class CheckClash(CheckJson, key="check-csv") (the key is taken by CheckCsv)'
-        message = _expect_raises(what, lambda: _new_class("CheckClash", (json,), key="check-csv"), ValueError)
+        message = expect_raises(what, lambda: _new_class("CheckClash", (json,), key="check-csv"), ValueError)
         if "check-csv" not in message:
             raise Incorrect(f"the ValueError for a taken key should name the key 'check-csv'; got {message!r}")
         changed = [made.__name__ for made in self.made if dict(getattr(made, "registry", {})) != before[made]]
@@ -582,7 +550,7 @@ class _RegistryCases:
                 audited.append(cls.__name__)
 
         what = 'class CheckAudit(Plugin, Audited, key="check-audit")'
-        made = _attempt(what, lambda: _new_class("CheckAudit", (self.plugin, Audited), key="check-audit"))
+        made = attempt(what, lambda: _new_class("CheckAudit", (self.plugin, Audited), key="check-audit"))
         if self.added().get("check-audit") is not made:
             found = self.added().get("check-audit")
             raise Incorrect(

@@ -20,7 +20,7 @@ from typing import Any
 
 from course.chapters.polyglot import CHAPTER
 from course.checks import Question, bind
-from course.checks.expect import Incorrect, describe_error, expect_equal
+from course.checks.expect import Incorrect, describe_error, expect_equal, is_placeholder
 from course.checks.javascript import JsCase, expect_js, run_cases
 
 TIME_LIMIT = 10.0
@@ -35,19 +35,16 @@ def _count(number: int, one: str, many: str) -> str:
 def _run(what: str, action: Callable[[], Any], why: str = "") -> Any:
     """Run ``action`` (the learner's code, named ``what`` in messages); an exception it raises is Incorrect.
 
-    The message names the call that failed. The exercise's placeholder, a
-    ``NotImplementedError`` without a message, is let through (Not attempted);
-    one with a message is the answer's own error.
+    The message names the call that failed. The exercise's placeholder is let
+    through (Not attempted; see :func:`~course.checks.expect.is_placeholder`).
     """
     try:
         return action()
     except Incorrect:
         raise
-    except NotImplementedError as error:
-        if not str(error):
-            raise
-        raise Incorrect(f"{what} raised {describe_error(error)}{why}") from None
     except Exception as error:
+        if is_placeholder(error):
+            raise
         raise Incorrect(f"{what} raised {describe_error(error)}{_advice(error) or why}") from None
 
 
