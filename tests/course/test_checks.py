@@ -194,6 +194,28 @@ def test_an_endless_answer_is_stopped_and_called_incorrect():
     assert limited.evaluate(lambda x: 2 * x).status == "correct"
 
 
+def test_a_bare_except_in_a_retry_loop_with_a_pause_is_stopped_too():
+    """The first TimeLimit lands in the ``try`` and a bare ``except:`` catches it; the next one,
+    REPEAT s later, lands in the pause between retries, outside the ``try``, and gets out."""
+    import time
+
+    (limited,) = bind(DEMO, [Limited], {})
+
+    def retries_forever(x):
+        while True:
+            try:
+                time.sleep(1.0)  # a slow request that fails…
+                raise ConnectionError("no answer")
+            except:  # noqa: E722 - the learner's mistake under test
+                time.sleep(0.6)  # … and a pause before the next try
+
+    started = time.monotonic()
+    outcome = limited.evaluate(retries_forever)
+    assert outcome.status == "incorrect" and "never ends" in outcome.message
+    assert time.monotonic() - started < 15
+    assert limited.evaluate(lambda x: 2 * x).status == "correct"
+
+
 def test_without_a_time_limit_no_timer_is_set():
     import signal
 
