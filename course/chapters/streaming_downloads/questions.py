@@ -12,7 +12,7 @@
 The checks share one download host (:mod:`.host`) per process, through
 :func:`course.servers.shared`, so ``servers.stop_all()`` stops it. Memory
 is judged in a fresh Python process (:func:`course.measure.measure`): the learner's
-function travels there as source code, with the modules and simple constants it uses.
+function travels there as source code, with the modules, constants, functions and classes it uses.
 Checks judge behaviour, so answers written with ``requests``, a ``Session``, ``urllib3``
 or ``httpx`` all pass when they behave; an HTTP error may be ``requests.HTTPError`` or
 the error type of the library used. The answers themselves are in
@@ -21,10 +21,12 @@ the error type of the library used. The answers themselves are in
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import http.client
 import inspect
 import math
+import sys
 import tempfile
 import textwrap
 import time
@@ -178,6 +180,128 @@ def _global_names(code: types.CodeType) -> set[str]:
     return names
 
 
+def _defined_names(source: str) -> set[str]:
+    """Names a ``def`` or ``class`` statement evaluates when it runs, not when it is called.
+
+    Those are not in the compiled code's names: decorators, default values,
+    annotations, base classes and a class's own body. ``def f(url, path,
+    chunk_size=CHUNK)`` needs ``CHUNK`` in the fresh process, and ``class
+    HashFile(io.RawIOBase)`` needs ``io``. Any other statement (``fetch =
+    lambda url: …``) runs as a whole, so all its names count.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    parts: list[ast.AST] = []
+
+    def at_definition(node: ast.stmt) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            arguments = node.args
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+            parts.extend([*node.decorator_list, *arguments.defaults, node.returns])
+            parts.extend(default for default in arguments.kw_defaults if default is not None)
+            parts.extend(argument.annotation for argument in every if argument is not None and argument.annotation)
+        elif isinstance(node, ast.ClassDef):
+            parts.extend([*node.decorator_list, *node.bases, *(keyword.value for keyword in node.keywords)])
+            for statement in node.body:
+                at_definition(statement)
+        else:
+            parts.append(node)
+
+    for statement in tree.body:
+        at_definition(statement)
+    return {
+        node.id
+        for part in parts
+        if part is not None
+        for node in ast.walk(part)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+
+
+LITERAL_LIMIT = 20_000
+"""The longest constant (as source) that travels to the fresh process; the source goes there as a
+command-line argument, and a larger value is rather data the function should fetch or build."""
+
+
+def _literal(value: Any) -> str | None:
+    """Python source that rebuilds ``value`` — a number, a string, bytes, None, or a tuple, list,
+    dict, set or frozenset of those — or None when it is anything else."""
+    kind = type(value)
+    if kind is float and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if kind in (bool, int, float, complex, str, bytes, type(None)):
+        return repr(value)
+    if kind in (tuple, list, set, frozenset):
+        items: list[str] = []
+        for item in value:
+            source = _literal(item)
+            if source is None:
+                return None
+            items.append(source)
+        joined = ", ".join(items)
+        if kind is tuple:
+            return f"({joined},)" if len(items) == 1 else f"({joined})"
+        if kind is list:
+            return f"[{joined}]"
+        braces = f"{{{joined}}}" if items else "set()"
+        return braces if kind is set else f"frozenset({braces})"
+    if kind is dict:
+        pairs = [(_literal(key), _literal(item)) for key, item in value.items()]
+        if any(key is None or item is None for key, item in pairs):
+            return None
+        return "{" + ", ".join(f"{key}: {item}" for key, item in pairs) + "}"
+    return None
+
+
+def _constant(name: str, value: Any) -> str | None:
+    """``name = <value>`` when ``value`` can be rebuilt from source, round trip checked; else None."""
+    source = _literal(value)
+    if source is None or len(source) > LITERAL_LIMIT:
+        return None
+    try:
+        if eval(source, {}) != value:  # noqa: S307 - our own output, made of literals only
+            return None
+    except Exception:  # e.g. a set that holds NaN
+        return None
+    return f"{name} = {source}"
+
+
+def _submodules(module: types.ModuleType, attributes: set[str]) -> list[str]:
+    """The submodules reached by attribute from ``module`` (``urllib`` + ``request`` → ``urllib.request``).
+
+    ``import urllib`` alone does not import ``urllib.request``; in the notebook
+    someone else had, so ``urllib.request.urlopen`` worked there.
+    """
+    found: list[str] = []
+    parents = [module.__name__]
+    while parents:
+        parent = parents.pop()
+        for attribute in sorted(attributes):
+            child = f"{parent}.{attribute}"
+            if child in sys.modules and child not in found:
+                found.append(child)
+                parents.append(child)
+    return found
+
+
+def _importable(name: str, value: Any) -> str | None:
+    """``from <module> import <name> as name`` for an object its module holds (a class, ``Optional``)."""
+    try:
+        module = getattr(value, "__module__", None)
+        qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None) or name
+        if not isinstance(module, str) or module not in sys.modules:
+            return None
+        for attribute in (qualname, name):
+            if isinstance(attribute, str) and "." not in attribute:
+                if getattr(sys.modules[module], attribute, None) is value:
+                    return f"from {module} import {attribute} as {name}"
+    except Exception:  # an object with odd attributes: leave it behind
+        return None
+    return None
+
+
 def _functions_of(thing: Any) -> list[types.FunctionType]:
     """The Python functions that make up ``thing``: itself, or a class's methods (static, class, property)."""
     if not inspect.isclass(thing):
@@ -194,10 +318,14 @@ def _functions_of(thing: Any) -> list[types.FunctionType]:
 def portable_source(function: Any, _seen: set[int] | None = None) -> str:
     """Source that defines ``function`` in a fresh interpreter: imports and constants it uses, then its ``def``.
 
-    Modules become imports, numbers and strings become assignments, functions
-    and classes from a notebook come along as source (with what their methods
-    use); anything else is left out (the fresh process then reports a NameError
-    that the check explains).
+    Modules become imports (with the submodules it reaches, such as
+    ``urllib.request``), numbers, strings and containers of them become
+    assignments, objects a module holds (``Path``, ``Optional``) are imported
+    from it, functions and classes from a notebook come along as source (with
+    what their methods use); anything else is left out (the fresh process then
+    reports a NameError that the check explains). The names counted are those
+    the code uses when it runs and those its ``def`` evaluates: default values,
+    annotations, decorators, base classes.
     """
     seen = _seen if _seen is not None else set()
     seen.add(id(function))
@@ -209,27 +337,34 @@ def portable_source(function: Any, _seen: set[int] | None = None) -> str:
         ) from None
     lines: list[str] = []
     functions = _functions_of(function)
-    names = set().union(*(_global_names(f.__code__) for f in functions))
-    namespace = functions[0].__globals__ if functions else {}
+    names = set().union(*(_global_names(f.__code__) for f in functions)) | _defined_names(source)
+    if functions:
+        namespace = functions[0].__globals__
+    else:
+        module = sys.modules.get(getattr(function, "__module__", None) or "")
+        namespace = vars(module) if module is not None else {}
     for name in sorted(names):
         if name not in namespace:
             continue
         value = namespace[name]
         if isinstance(value, types.ModuleType):
+            lines += [f"__import__({child!r})" for child in _submodules(value, names)]
             lines.append(f"import {value.__name__} as {name}")
-        elif isinstance(value, bool | int | float | str | bytes | type(None)):
-            lines.append(f"{name} = {value!r}")
+        elif (constant := _constant(name, value)) is not None:
+            lines.append(constant)
         elif getattr(value, "__module__", None) in ("__main__", function.__module__):
             if (inspect.isfunction(value) or inspect.isclass(value)) and id(value) not in seen:
                 lines.append(portable_source(value, seen))
-        elif inspect.isfunction(value) or inspect.isclass(value) or inspect.isbuiltin(value):
-            module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", "")
-            if module and "." not in qualname:
-                lines.append(f"from {module} import {qualname} as {name}")
+        elif (imported := _importable(name, value)) is not None:
+            lines.append(imported)
     return "\n".join([*lines, source])
 
 
-def run_measured(function: Any, arguments: str, *, timeout: float, what: str) -> tuple[float, Any]:
+MEASURE_TIMEOUT = 60
+"""Seconds one run in a fresh process may take (the solutions take about 1 s)."""
+
+
+def run_measured(function: Any, arguments: str, *, what: str, timeout: float = MEASURE_TIMEOUT) -> tuple[float, Any]:
     """Run ``function(<arguments>)`` in a fresh process; return (peak MiB above baseline, its return value).
 
     ``arguments`` is Python source for the call's arguments. A failure in the
@@ -247,7 +382,10 @@ def run_measured(function: Any, arguments: str, *, timeout: float, what: str) ->
                 f"{what} did not finish within {timeout:g} s: read the body in chunks of 64 KiB or more "
                 "(iter_content's default chunk_size is 1 byte)"
             ) from None
-        hint = " (the check runs your function in a fresh Python: define what it uses inside it)"
+        hint = (
+            " (the check runs your function in a fresh Python: modules, constants and the functions and "
+            "classes of your notebook go with it; create other objects, such as a Session, inside it)"
+        )
         last = lines[-1] if len(lines) > 1 else lines[0]
         raise Incorrect(f"{what} failed: {last}{hint if 'NameError' in last else ''}") from None
     return measured.extra_mib, measured.result
@@ -293,8 +431,13 @@ class SaveAndHash(Question):
         """,
     )
 
+    time_limit = 2 * MEASURE_TIMEOUT + 60
+    """Two runs in a fresh process at most (60 s each); the rest takes about 1 s."""
+
     LARGE = 256 * MiB
     MEMORY_LIMIT_MIB = 64
+    FEED = 2_000
+    """Records of the feed saved to see that the hash comes from the bytes: its response has no checksum header."""
 
     def judge(self, save_and_hash: Any) -> None:
         base = host_url()
@@ -312,10 +455,11 @@ class SaveAndHash(Question):
                     "the host sent …/gzip/… compressed (Content-Encoding: gzip) and your file holds the gzip "
                     "bytes themselves (it starts with gzip's signature 1f 8b): r.raw is the stream as it came "
                     "off the network. Set r.raw.decode_content = True before copying r.raw, or use "
-                    "r.iter_content, which decodes"
+                    "r.iter_content, which decodes (with urllib3 itself, pass decode_content=True to stream())"
                 )
             what = f"save_and_hash(…/gzip/{PROBE_SIZE}, path) (a gzip-compressed response)"
             self._expect_saved(what, path, got, PROBE_SIZE)
+            self._no_checksum_header(save_and_hash, base, Path(tmp, "feed.ndjson"))
             expect_status_error(
                 "save_and_hash(…/status/404, path)",
                 lambda: save_and_hash(f"{base}/status/404", str(Path(tmp, "error.bin"))),
@@ -342,14 +486,45 @@ class SaveAndHash(Question):
                 "hash exactly the bytes you write to the file, each chunk once, and nothing else"
             )
 
+    def _no_checksum_header(self, save_and_hash: Any, base: str, path: Path) -> None:
+        """A feed whose response has no checksum header: the hash must come from the bytes saved.
+
+        The files before came with the host's X-Checksum-SHA256 header, which an
+        answer could hand back without hashing anything.
+        """
+        query = f"ndjson?count={self.FEED}&length=1"
+        what = f"save_and_hash(…/{query}, path) (a feed whose response has no {CHECKSUM_HEADER} header)"
+        trusted = (
+            f"it returned the right SHA-256 for the files before, which came with the host's {CHECKSUM_HEADER} "
+            "header. Compute the hash from the bytes you save (a hashlib.sha256() fed each chunk), not from a "
+            "header that a server may or may not send"
+        )
+        try:
+            got = call(save_and_hash, f"{base}/{query}", str(path))
+        except KeyError as error:
+            if CHECKSUM_HEADER.lower() not in str(error).lower():
+                raise
+            raise Incorrect(f"{what} raised {describe_error(error)}: {trusted}") from None
+        length = int(requests.head(f"{base}/{query}", timeout=10).headers["Content-Length"])
+        if not path.exists():
+            raise Incorrect(f"{what}: no file was written")
+        if path.stat().st_size != length:
+            raise Incorrect(f"{what}: the file has {path.stat().st_size:,} bytes, expected {length:,}")
+        expected = file_sha256(path)  # the records carry the time they were sent: hash what was saved
+        if got is None:
+            raise Incorrect(f"{what} returned None, although {trusted}")
+        if not isinstance(got, str) or got.strip().lower() != expected:
+            raise Incorrect(
+                f"{what} returned {got!r}, but the SHA-256 of the file it saved is {expected!r}: feed the "
+                "hash exactly the bytes you write to the file, each chunk once, and nothing else"
+            )
+
     def _large(self, save_and_hash: Any, base: str, path: Path) -> None:
         url = f"{base}/bytes/{self.LARGE}"
-        peak, result = run_measured(
-            save_and_hash, f"{url!r}, {str(path)!r}", timeout=60, what="saving and hashing 256 MiB"
-        )
+        peak, result = run_measured(save_and_hash, f"{url!r}, {str(path)!r}", what="saving and hashing 256 MiB")
         if peak > self.MEMORY_LIMIT_MIB:
             chunked_peak, _ = run_measured(
-                save_and_hash, f"{url + '?chunked=1'!r}, {str(path)!r}", timeout=60, what="saving it chunked"
+                save_and_hash, f"{url + '?chunked=1'!r}, {str(path)!r}", what="saving it chunked"
             )
             if chunked_peak <= self.MEMORY_LIMIT_MIB:
                 raise Incorrect(
@@ -392,6 +567,9 @@ class CountAndTotal(Question):
         """,
     )
 
+    time_limit = 2 * MEASURE_TIMEOUT + 60
+    """Two runs in a fresh process at most (60 s each); the rest takes about 1 s."""
+
     LARGE_COUNT = 150_000
     PAD = 400
     MEMORY_LIMIT_MIB = 24
@@ -423,9 +601,9 @@ class CountAndTotal(Question):
         """150,000 records (about 70 MB) with a Content-Length; on a rise, the same feed chunked tells why."""
         feed = f"{base}/ndjson?count={self.LARGE_COUNT}&pad={self.PAD}"
         what = "aggregating a 70 MB feed"
-        peak, result = run_measured(count_and_total, repr(feed + "&length=1"), timeout=60, what=what)
+        peak, result = run_measured(count_and_total, repr(feed + "&length=1"), what=what)
         if peak > self.MEMORY_LIMIT_MIB:
-            chunked_peak, _ = run_measured(count_and_total, repr(feed), timeout=60, what=what + " sent chunked")
+            chunked_peak, _ = run_measured(count_and_total, repr(feed), what=what + " sent chunked")
             if chunked_peak <= self.MEMORY_LIMIT_MIB:
                 raise Incorrect(
                     f"memory rose by {peak:.0f} MiB on a feed of 150,000 records (about 70 MB) sent with a "
@@ -436,7 +614,22 @@ class CountAndTotal(Question):
                 f"memory rose by {peak:.0f} MiB on a feed of 150,000 records (about 70 MB): the whole body was "
                 "held at once. Use stream=True and r.iter_lines(...), keeping only the running count and total"
             )
-        expect_equal(f"count_and_total on {self.LARGE_COUNT:,} records", list(self.expected(self.LARGE_COUNT)), result)
+        expected = list(self.expected(self.LARGE_COUNT))
+        if (
+            isinstance(result, list)
+            and len(result) == 2
+            and all(isinstance(value, int) and not isinstance(value, bool) for value in result)
+            and result[0] < expected[0]
+        ):
+            raise Incorrect(
+                f"count_and_total on a feed of {expected[0]:,} records (about 70 MB) returned {result[0]:,} records "
+                f"with a total of {result[1]:,} (expected {expected[1]:,}): {expected[0] - result[0]:,} records "
+                "were lost. That is what happens when a line is cut in two where one chunk of the body ends and "
+                "the next begins — splitting each chunk of iter_content on newlines, say, and skipping the halves "
+                "that do not parse. Let r.iter_lines(chunk_size=64 * 1024) do it: it joins the pieces of a line "
+                "across chunks"
+            )
+        expect_equal(f"count_and_total on {self.LARGE_COUNT:,} records", expected, result)
 
 
 def _as_pair(value: Any) -> Any:
@@ -471,8 +664,13 @@ class SaveWithProgress(Question):
         """,
     )
 
+    time_limit = 60
+    """The check takes under 1 s on the solution: a wide margin for a slow but working answer."""
+
     SIZE = 8 * MiB + 12_345
-    LOG_SIZE = 4 * MiB
+    LOG_SIZE = 16 * MiB
+    """Large enough that its gzip form (2 MB) takes two or more chunks of up to 1 MiB: a `done` held at
+    the compressed total then shows before the text has arrived, see :func:`_held_at_total`."""
     LARGE = 64 * MiB
 
     def judge(self, save_with_progress: Any) -> None:
@@ -546,7 +744,13 @@ class SaveWithProgress(Question):
         wire: int | None,
     ) -> None:
         calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-        call(save_with_progress, url, str(path), lambda *args, **kwargs: calls.append((args, kwargs)))
+        written: list[int] = []  # the size of the file at each call: how much of the body had arrived
+
+        def on_progress(*args: Any, **kwargs: Any) -> None:
+            calls.append((args, kwargs))
+            written.append(path.stat().st_size if path.exists() else 0)
+
+        call(save_with_progress, url, str(path), on_progress)
         what = f"for …/{url.split('/', 3)[3]} ({kind})"
         problem = describe_file(path, size, checksum)
         if problem:
@@ -607,10 +811,40 @@ class SaveWithProgress(Question):
             raise Incorrect(f"{what}: `done` reached {max(done):,}, past `total` ({total:,}): count each chunk once")
         if total is not None and done[-1] != total:
             raise Incorrect(f"{what}: the last `done` should equal `total` ({total:,}), got {done[-1]!r}")
+        if total is not None and wire is not None and total == wire:
+            _held_at_total(what, done, total, written, size)
         if total is None and done[-1] not in (size, wire):
             raise Incorrect(
                 f"{what}: the last `done` should be {size:,}, the number of bytes written, got {done[-1]!r}"
             )
+
+
+def _held_at_total(what: str, done: list[Any], total: int, written: list[int], size: int) -> None:
+    """Incorrect when `done` reached the compressed ``total`` long before the decoded text had arrived.
+
+    ``done`` counted the decoded bytes and was held at ``total`` (``min(done,
+    total)``) instead of going past it. Counting the bytes off the wire
+    (``r.raw.tell()``) may reach ``total`` early too, because urllib3 decodes
+    one chunk of compressed bytes into several of text; with chunks of up to
+    1 MiB, the text had half arrived by then (measured: 50 % to 100 %). Held
+    at ``total``, ``done`` gets there when an eighth of the text has: once the
+    decoded count passes the compressed length. When the very first report is
+    at ``total`` (a chunk larger than the whole compressed body), the two look
+    alike, and the answer passes.
+    """
+    first = next(index for index, value in enumerate(done) if value >= total)
+    arrived = max(written[first] / size, (first + 1) / len(done)) if size else 1.0
+    if first == 0 or arrived >= 1 / 3:
+        return
+    raise Incorrect(
+        f"{what}: `done` reached `total` ({total:,}) at call {first + 1} of {len(done)}, when your file held "
+        f"only {written[first]:,} of the text's {size:,} bytes, and stayed there while the rest arrived. "
+        "`done` counts the decoded bytes and was held at `total` (min(done, total), say), while `total` "
+        "counts the compressed bytes on the wire: the progress says 100 % long before the end. Count both "
+        "in one unit: ask for the file uncompressed (the header Accept-Encoding: identity), or count the "
+        "bytes read off the wire (r.raw.tell()), or report total=None when the response has a "
+        "Content-Encoding"
+    )
 
 
 class Resume(Question):
@@ -633,7 +867,7 @@ class Resume(Question):
         """
         The shape, with the blanks yours to fill:
             have = <size of path, 0 if missing>
-            headers = {"Accept-Encoding": "identity"}
+            headers = <a dict that asks for the file uncompressed>
             if <you have bytes and a saved tag>:
                 headers.update(<Range from have, If-Range from the tag>)
             with <a streamed GET of url with those headers> as r:
@@ -675,13 +909,23 @@ class Resume(Question):
             self._too_long(resume, base, url, Path(tmp, "too-long.bin"))
             self._after_drops(resume, base, Path(tmp, "republished.bin"), republish=True)
             self._compressed(resume, base, Path(tmp, "log.txt"))
+            self._untagged(resume, base, url, Path(tmp, "untagged.bin"))  # last: a stitched file says more
 
     # --- one call ------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _call(resume: Any, base: str, url: str, path: Path, what: str) -> BaseException | None:
+    @classmethod
+    def _call(cls, resume: Any, base: str, url: str, path: Path, what: str) -> BaseException | None:
         """Call ``resume(url, path)``; return what it raised (None if nothing). It must make one request."""
-        before = host_counts(base)["requests"]
+        return cls._call_counting(resume, base, url, path, what)[0]
+
+    @staticmethod
+    def _call_counting(resume: Any, base: str, url: str, path: Path, what: str) -> tuple[BaseException | None, int]:
+        """Like :meth:`_call`, and also return how many body bytes the host sent meanwhile.
+
+        The host counts the bytes of a file it sends (a 200 or a 206), not the
+        few of an error's text (a 416): so the count tells what the request asked for.
+        """
+        before = host_counts(base)
         error: BaseException | None = None
         try:
             call(resume, url, str(path))
@@ -689,7 +933,14 @@ class Resume(Question):
             raise
         except Exception as raised:
             error = raised
-        made = host_counts(base)["requests"] - before
+            # Keep the error, not its frames: they hold the answer's response objects, and an
+            # unclosed one would keep its pooled connection busy for the answer's next call.
+            chained: BaseException | None = raised
+            while chained is not None and chained.__traceback__ is not None:
+                chained.__traceback__ = None
+                chained = chained.__cause__ or chained.__context__
+        after = host_counts(base)
+        made = after["requests"] - before["requests"]
         if made > 1:
             where = f"{what}: " if what else ""
             raise Incorrect(
@@ -698,7 +949,7 @@ class Resume(Question):
                 "between the two (If-Range closes it), and trying again inside the function hides a dropped "
                 "connection from the caller: let its exception propagate instead"
             )
-        return error
+        return error, after["body_bytes_sent"] - before["body_bytes_sent"]
 
     @staticmethod
     def _sidecar(path: Path) -> str | None:
@@ -736,7 +987,7 @@ class Resume(Question):
         limit = 6 if republish else 5
         before = 0
         for attempt in range(1, limit + 1):
-            error = self._call(resume, base, url, path, f"{where}, call {attempt}")
+            error, arrived = self._call_counting(resume, base, url, path, f"{where}, call {attempt}")
             now = path.stat().st_size if path.exists() else 0
             if error is not None:
                 self._judge_error(error, f"{where}: call {attempt} of resume()")
@@ -749,7 +1000,9 @@ class Resume(Question):
             restarted = republish and attempt == 2  # the call after a republish may well start over
             if now <= before and not restarted:
                 tag = requests.head(f"{base}/edition/{size}", timeout=10).headers["ETag"]
-                raise Incorrect(f"{where}: {self._no_progress(path, attempt, now, before, tag)}")
+                older = (old_tag,) if new_tag != old_tag else ()
+                said = self._no_progress(path, attempt, now, before, tag, sent=arrived, older=older)
+                raise Incorrect(f"{where}: {said}")
             if now == size:
                 break
             if attempt == 1:
@@ -773,6 +1026,14 @@ class Resume(Question):
         problem = describe_file(path, size, checksum)
         if problem:
             raise Incorrect(f"{where}: after the last call, {problem}")
+        if republish and kept is None:  # after the check for a stitched file, which says why a tag matters
+            raise Incorrect(
+                f"{where}: the file was finished, but after the first, dropped call there was no file "
+                f'{path.name}.etag beside it. Keep the ETag of a 200 in the file path + ".etag", exactly as the '
+                "header gave it, written before the body: a tag kept in a variable is gone when Python "
+                "restarts, just when a download needs resuming, and the check prepares partial downloads "
+                "that way"
+            )
         sent = host_counts(base)["body_bytes_sent"] - sent_before
         allowed = size + (2 * drop if republish else 0) + MiB // 4
         if sent > allowed:
@@ -784,15 +1045,35 @@ class Resume(Question):
     @staticmethod
     def _judge_error(error: BaseException, what: str, why: str = "") -> None:
         """A dropped connection is expected; any other exception is the answer's fault (``why`` explains it)."""
-        if isinstance(error, DROP_ERRORS) and not isinstance(error, HTTP_STATUS_ERRORS + DECODING_ERRORS):
-            return
+        cause: BaseException | None = error
+        for _ in range(5):  # `raise DownloadIncomplete(...) from error` is a dropped connection too
+            if cause is None:
+                break
+            if isinstance(cause, DROP_ERRORS) and not isinstance(cause, HTTP_STATUS_ERRORS + DECODING_ERRORS):
+                return
+            cause = cause.__cause__
         raise Incorrect(
             f"{what} raised {describe_error(error)}: "
             + (why or "the host only dropped the connection, which should be the only reason for a call to fail")
         )
 
-    def _no_progress(self, path: Path, attempt: int, now: int, before: int, tag: str) -> str:
-        """Why a call left the file no longer than it was: no file, no tag kept, a tag mangled, or a restart."""
+    def _no_progress(
+        self,
+        path: Path,
+        attempt: int,
+        now: int,
+        before: int,
+        tag: str,
+        *,
+        sent: int = 0,
+        older: tuple[str, ...] = (),
+    ) -> str:
+        """Why a call left the file no longer than it was: no file, no tag kept, a tag mangled or stale,
+        chunks too large to survive a drop, or a restart.
+
+        ``tag`` is the host's ETag now, ``older`` those of earlier editions, ``sent``
+        how many body bytes the host sent during the call.
+        """
         if not path.exists():
             return (
                 f"after call {attempt} there is no file at path: write the bytes into path itself as they "
@@ -806,11 +1087,31 @@ class Resume(Question):
                 "soon as its headers arrive, before the body, so that the next call can send it as If-Range "
                 "and continue with a 206"
             )
-        if saved != tag:
+        if saved in older:
+            return (
+                f"{said}: {tag_file} still holds {saved}, the ETag of the file before the host republished it; "
+                f"the host's ETag is now {tag}. So each call's If-Range names the old file, and the host rightly "
+                f"answers with the whole new file (a 200). On a 200, replace {tag_file} with that response's "
+                "ETag, before writing the body"
+            )
+        if saved != tag and saved.strip().strip('"') == tag.strip('"'):
             return (
                 f"{said}: {tag_file} holds {saved!r}, but the host's ETag is {tag} (quotes included). Keep it "
                 "exactly as it came: the host only sends a range when If-Range equals its ETag, and otherwise "
                 "sends the whole file again (a 200)"
+            )
+        if saved != tag:
+            return (
+                f"{said}: {tag_file} holds {saved!r}, which is not the host's ETag ({tag}). Write the ETag "
+                "header of the 200 there, exactly as it came: the host only sends a range when If-Range "
+                "equals its ETag, and otherwise sends the whole file again (a 200)"
+            )
+        if before == 0 and sent >= 64 * 1024:
+            return (
+                f"{said}: the host sent {sent:,} bytes before it dropped the connection, and none of them "
+                "reached your file. Write each chunk as it arrives, and keep the chunks small: "
+                "iter_content(chunk_size=N) hands over nothing until N bytes have arrived, so a drop loses "
+                "the whole unfinished chunk. Read 64 KiB to 1 MiB at a time"
             )
         return (
             f"{said}: resume() started over instead of continuing. Send Range: bytes=<size of your file>- "
@@ -862,7 +1163,7 @@ class Resume(Question):
         limit = math.ceil(size / (drop / 2)) + 2  # chunks up to 1 MiB keep at least half of each drop
         before = 0
         for attempt in range(1, limit + 1):
-            error = self._call(resume, base, url, path, f"{where}, call {attempt}")
+            error, arrived = self._call_counting(resume, base, url, path, f"{where}, call {attempt}")
             now = path.stat().st_size if path.exists() else 0
             gzip_used = (self._sidecar(path) or "").endswith('-gzip"')
             if error is not None:
@@ -877,7 +1178,8 @@ class Resume(Question):
                 break
             if now <= before:
                 tag = requests.head(f"{base}/log/{size}", headers={"Accept-Encoding": "identity"}, timeout=10)
-                raise Incorrect(f"{where}: {self._no_progress(path, attempt, now, before, tag.headers['ETag'])}")
+                said = self._no_progress(path, attempt, now, before, tag.headers["ETag"], sent=arrived)
+                raise Incorrect(f"{where}: {said}")
             before = now
         else:
             raise Incorrect(f"{where}: after {limit} calls the file holds {before:,} of {size:,} bytes")
@@ -888,7 +1190,15 @@ class Resume(Question):
 
     def _complete(self, resume: Any, base: str, url: str, path: Path) -> None:
         self._prepare(base, url, path, self.SIZE, self.SIZE)
-        error = self._call(resume, base, url, path, "a file that was already complete")
+        error, sent = self._call_counting(resume, base, url, path, "a file that was already complete")
+        if sent > MiB // 4:
+            raise Incorrect(
+                f"your file was already complete ({self.SIZE:,} bytes, its ETag in {path.name}.etag), and "
+                f"the host sent {sent:,} bytes of it again: your request did not ask for the rest. With bytes "
+                'in the file and an ETag in path + ".etag", send Range: bytes=<size of your file>- and '
+                "If-Range: <that ETag>; for a complete file the host then answers 416 with Content-Range "
+                f"'bytes */{self.SIZE}', and there is nothing to fetch"
+            )
         if error is not None:
             raise Incorrect(
                 f"resume() of a file that is already complete raised {describe_error(error)}: the host's "
@@ -904,11 +1214,25 @@ class Resume(Question):
         with open(path, "ab") as file:
             file.write(b"stale tail")
         longer = self.SIZE + len(b"stale tail")
+        error, sent = self._call_counting(resume, base, url, path, "a file longer than the host's")
+        if sent > MiB // 4:
+            raise Incorrect(
+                f"your file had {longer:,} bytes, its ETag in {path.name}.etag, and the host sent {sent:,} bytes "
+                f"of its file: your request did not ask for the rest (Range: bytes={longer}- with If-Range), "
+                "which the host would have refused with a 416 naming its own size, "
+                f"'bytes */{self.SIZE}' — yours is not complete, it is wrong, and that 416 is an error to raise. "
+                "With bytes in the file and a saved ETag, send Range and If-Range"
+            )
         what = (
             f"your file had {longer:,} bytes and the host answered 416 with Content-Range 'bytes */{self.SIZE}' "
             f"(its file has {self.SIZE:,} bytes, so yours is not complete, it is wrong)"
         )
-        expect_status_error(what, lambda: resume(url, str(path)), 416)
+
+        def again() -> None:
+            if error is not None:
+                raise error
+
+        expect_status_error(what, again, 416)
         if not path.exists() or path.stat().st_size != longer:
             raise Incorrect(f"{what}: raise requests.HTTPError and leave the file as it was")
 
@@ -939,6 +1263,31 @@ class Resume(Question):
                 f"'bytes {MiB}-{self.SIZE - 1}/{self.SIZE}' (an earlier start than asked, which HTTP allows): "
                 f"{problem}. Write the body at the offset Content-Range names, not at the end of the file"
             )
+
+    def _untagged(self, resume: Any, base: str, url: str, path: Path) -> None:
+        """A partial file with no ETag beside it: nothing says which version it holds, so ask for all of it."""
+        with open(path, "wb") as file:
+            for piece in content_range(0, self.PARTIAL, edition=1):  # the start of another version
+                file.write(piece)
+        error, sent = self._call_counting(resume, base, url, path, "a partial file without its ETag")
+        said = (
+            f"your file had {self.PARTIAL:,} bytes but no {path.name}.etag beside it, so nothing said which "
+            "version of the file they came from (here, an older one)"
+        )
+        if error is not None:
+            raise Incorrect(
+                f"{said}, and resume() raised {describe_error(error)}: with no saved ETag, ask for the whole "
+                "file and write it from byte 0"
+            )
+        problem = describe_file(path, self.SIZE)
+        if problem and sent < self.SIZE - self.PARTIAL // 2:
+            raise Incorrect(
+                f"{said}; resume() asked for the rest all the same (the host sent only the {sent:,} bytes after "
+                f"them), so {problem}. Without a saved ETag there is nothing to send as If-Range: ask for the "
+                "whole file, without Range, and write it from byte 0"
+            )
+        if problem:
+            raise Incorrect(f"{said}; after resume(), {problem}: ask for the whole file and write it from byte 0")
 
     def _error(self, resume: Any, base: str, url: str, path: Path) -> None:
         self._prepare(base, url, path, self.SIZE, self.PARTIAL)

@@ -7,10 +7,14 @@ must pass. The answers are plain module-level functions on purpose: the memory
 checks send a function's source to a fresh process, as they do for a notebook's.
 """
 
+import gzip
 import hashlib
+import io
 import json
 import os
 import shutil
+import time
+import urllib.request
 from pathlib import Path
 
 import httpx
@@ -21,7 +25,8 @@ from checking import incorrect
 
 from course import servers
 from course.chapters import streaming_downloads
-from course.chapters.streaming_downloads.questions import q1, q2, q3, q4
+from course.chapters.streaming_downloads.questions import MEASURE_TIMEOUT, host_url, q1, q2, q3, q4
+from course.checks.expect import Incorrect
 from course.solutions import define, reference
 
 pytestmark = pytest.mark.slow  # the checks download hundreds of MiB and measure memory in fresh processes
@@ -256,6 +261,120 @@ def test_q1_explains_a_global_that_cannot_travel():
     incorrect(q1.evaluate(save_with_a_global_session), "NameError", "fresh Python")
 
 
+def save_trusting_the_checksum_header(url, path):
+    """Saves the body, but hands back the host's checksum header instead of hashing."""
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=MiB):
+                f.write(chunk)
+        return r.headers.get("X-Checksum-SHA256")
+
+
+def save_indexing_the_checksum_header(url, path):
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=MiB):
+                f.write(chunk)
+        return r.headers["X-Checksum-SHA256"]
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (save_trusting_the_checksum_header, ["returned None", "no X-Checksum-SHA256 header", "from the bytes"]),
+        (save_indexing_the_checksum_header, ["raised KeyError", "from the bytes you save"]),
+    ],
+)
+def test_q1_rejects_a_hash_taken_from_the_checksum_header(answer, words):
+    """Is a hash read from the X-Checksum-SHA256 header, not computed, judged Incorrect on a feed without it?"""
+    incorrect(q1.evaluate(answer), *words)
+
+
+def save_with_urllib_request(url, path):
+    """urllib.request from the standard library, gzip decoded by hand; `import urllib.request` at the top."""
+    digest = hashlib.sha256()
+    with urllib.request.urlopen(url, timeout=10) as response, open(path, "wb") as f:
+        compressed = response.headers.get("Content-Encoding") == "gzip"
+        source = gzip.GzipFile(fileobj=response) if compressed else response
+        while chunk := source.read(256 * 1024):
+            f.write(chunk)
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+HEADERS = {"User-Agent": "polyglot-course-test"}
+TIMEOUT = (5, 30)
+CHUNK = 1024 * 1024
+
+
+def save_with_settings_at_module_level(url, path):
+    """A dict of headers and a (connect, read) timeout tuple, both defined beside the function."""
+    digest = hashlib.sha256()
+    with requests.get(url, headers=HEADERS, stream=True, timeout=TIMEOUT) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=512 * 1024):
+                f.write(chunk)
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_with_a_default_chunk_size(url, path, chunk_size=CHUNK):
+    """CHUNK appears only in the default value, which the `def` evaluates, not the body."""
+    digest = hashlib.sha256()
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size):
+                f.write(chunk)
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+class HashedFile(io.RawIOBase):
+    """A writable raw stream that hashes what it writes: its base class comes from io."""
+
+    def __init__(self, file):
+        self.file = file
+        self.digest = hashlib.sha256()
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.digest.update(data)
+        return self.file.write(data)
+
+
+def save_through_a_raw_io_subclass(url, path):
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        with open(path, "wb") as f:
+            writer = HashedFile(f)
+            for chunk in r.iter_content(chunk_size=256 * 1024):
+                writer.write(chunk)
+    return writer.digest.hexdigest()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        save_with_urllib_request,
+        save_with_settings_at_module_level,
+        save_with_a_default_chunk_size,
+        save_through_a_raw_io_subclass,
+    ],
+    ids=["urllib.request", "dict-and-tuple-constants", "default-argument", "io-base-class"],
+)
+def test_q1_accepts_what_must_travel_to_the_fresh_process(answer):
+    """Does everything the function needs reach the fresh process: a dotted module, containers of
+    constants, a name used only in a default value, a class whose base comes from another module?"""
+    outcome = q1.evaluate(answer)
+    assert outcome.status == "correct", outcome.message
+
+
 # --- q2: count_and_total -------------------------------------------------------------------------------
 
 
@@ -357,6 +476,44 @@ def total_with_urllib3_lines(url):
 def test_q2_accepts(answer):
     """Do the solution and unusual but correct answers pass?"""
     outcome = q2.evaluate(answer)
+    assert outcome.status == "correct", outcome.message
+
+
+def total_splitting_chunks_on_newlines(url):
+    """Each chunk split on newlines by hand: a record cut at a chunk's edge fails to parse and is skipped."""
+    count = total = 0
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        for chunk in r.iter_content(chunk_size=64 * 1024):
+            for line in chunk.split(b"\n"):
+                if line.strip():
+                    try:
+                        total += json.loads(line)["value"]
+                        count += 1
+                    except ValueError:
+                        pass
+    return count, total
+
+
+def test_q2_explains_records_lost_at_chunk_edges():
+    """Is a count short by the records cut at chunk boundaries explained, not only shown as two numbers?"""
+    incorrect(q2.evaluate(total_splitting_chunks_on_newlines), "records were lost", "cut in two", "iter_lines")
+
+
+def total_with_urllib_request(url):
+    """urllib.request's response is a file: iterating over it gives lines."""
+    count = total = 0
+    with urllib.request.urlopen(url, timeout=10) as response:
+        for line in response:
+            if line.strip():
+                count += 1
+                total += json.loads(line)["value"]
+    return count, total
+
+
+def test_q2_accepts_urllib_request():
+    """Does `import urllib.request` travel to the fresh process as the submodule, not the bare package?"""
+    outcome = q2.evaluate(total_with_urllib_request)
     assert outcome.status == "correct", outcome.message
 
 
@@ -520,6 +677,64 @@ def progress_with_httpx(url, path, on_progress):
 def test_q3_accepts(answer):
     """Do the solution and unusual but correct answers pass?"""
     outcome = q3.evaluate(answer)
+    assert outcome.status == "correct", outcome.message
+
+
+def progress_held_at_total(url, path, on_progress):
+    """Decoded bytes against the compressed Content-Length, with done held at total so it never goes past."""
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        length = r.headers.get("Content-Length")
+        total = int(length) if length else None
+        done = 0
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=256 * 1024):
+                f.write(chunk)
+                done += len(chunk)
+                on_progress(min(done, total) if total else done, total)
+
+
+def progress_snapped_to_total(url, path, on_progress):
+    """The same mistake, hidden another way: once done passes total, report (total, total)."""
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        length = r.headers.get("Content-Length")
+        total = int(length) if length else None
+        done = 0
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=256 * 1024):
+                f.write(chunk)
+                done += len(chunk)
+                if total is not None and done > total:
+                    on_progress(total, total)
+                else:
+                    on_progress(done, total)
+
+
+@pytest.mark.parametrize("answer", [progress_held_at_total, progress_snapped_to_total], ids=["min", "snapped"])
+def test_q3_rejects_done_held_at_the_compressed_total(answer):
+    """Is a `done` that reaches the compressed total long before the text has arrived judged Incorrect?"""
+    incorrect(q3.evaluate(answer), "`done` reached `total`", "was held at `total`", "Accept-Encoding: identity")
+
+
+def progress_in_wire_bytes_reported_first(url, path, on_progress):
+    """Wire bytes in 1 MiB chunks, reported before each write: urllib3 has read all 2 MB of gzip by the
+    time half the text is out, so done sits at total for the second half."""
+    with requests.get(url, stream=True, timeout=10) as r:
+        r.raise_for_status()
+        length = r.headers.get("Content-Length")
+        total = int(length) if length else None
+        done = 0
+        with open(path, "wb") as f:
+            for chunk in r.iter_content(chunk_size=MiB):
+                done = r.raw.tell() if total is not None else done + len(chunk)
+                on_progress(done, total)
+                f.write(chunk)
+
+
+def test_q3_accepts_wire_bytes_that_reach_total_early():
+    """Does counting the bytes off the wire still pass when they are all read before the text is written?"""
+    outcome = q3.evaluate(progress_in_wire_bytes_reported_first)
     assert outcome.status == "correct", outcome.message
 
 
@@ -842,3 +1057,213 @@ def test_q4_accepts(answer):
     """Do the solution and unusual but correct answers pass?"""
     outcome = q4.evaluate(answer)
     assert outcome.status == "correct", outcome.message
+
+
+def resume_keeping_the_first_tag(url, path):
+    """Writes the ETag only when there is none yet: after a republish, the tag is never the new one."""
+    tag_file = f"{path}.etag"
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    headers = {"Accept-Encoding": "identity"}
+    if have and os.path.exists(tag_file):
+        headers.update({"If-Range": open(tag_file).read(), "Range": f"bytes={have}-"})
+    with requests.get(url, headers=headers, stream=True, timeout=10) as r:
+        if r.status_code == 416 and r.headers.get("Content-Range") == f"bytes */{have}":
+            return
+        r.raise_for_status()
+        start = _start_of(r.headers["Content-Range"]) if r.status_code == 206 else 0
+        if r.status_code == 200 and not os.path.exists(tag_file):
+            with open(tag_file, "w") as f:
+                f.write(r.headers["ETag"])
+        with open(path, "r+b" if have else "wb") as f:
+            f.seek(start)
+            f.truncate()
+            for chunk in r.iter_content(chunk_size=MiB):
+                f.write(chunk)
+
+
+def resume_in_4_mib_chunks(url, path):
+    """Right but for the chunk size: a drop after 2 MiB loses the whole unfinished 4 MiB chunk."""
+
+    def in_large_chunks(r, f, have):
+        f.seek(_start_of(r.headers["Content-Range"]) if r.status_code == 206 else 0)
+        f.truncate()
+        for chunk in r.iter_content(chunk_size=4 * MiB):
+            f.write(chunk)
+
+    _careful(url, path, in_large_chunks)
+
+
+TAGS = {}
+
+
+def resume_with_tags_in_a_dict(url, path):
+    """The ETag kept in a module-level dict instead of path + ".etag": gone when Python restarts."""
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    headers = {"Accept-Encoding": "identity"}
+    if have and path in TAGS:
+        headers.update({"Range": f"bytes={have}-", "If-Range": TAGS[path]})
+    with requests.get(url, headers=headers, stream=True, timeout=10) as r:
+        if r.status_code == 416 and r.headers.get("Content-Range") == f"bytes */{have}":
+            return
+        r.raise_for_status()
+        if r.status_code == 200:
+            TAGS[path] = r.headers["ETag"]
+        start = _start_of(r.headers["Content-Range"]) if r.status_code == 206 else 0
+        with open(path, "r+b" if have else "wb") as f:
+            f.seek(start)
+            f.truncate()
+            for chunk in r.iter_content(chunk_size=MiB):
+                f.write(chunk)
+
+
+def resume_with_range_but_no_tag(url, path):
+    """Asks for the rest whenever there are bytes, with If-Range only when a tag was saved."""
+    tag_file = f"{path}.etag"
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    headers = {"Accept-Encoding": "identity"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+        if os.path.exists(tag_file):
+            headers["If-Range"] = open(tag_file).read()
+    with requests.get(url, headers=headers, stream=True, timeout=10) as r:
+        if r.status_code == 416 and r.headers.get("Content-Range") == f"bytes */{have}":
+            return
+        r.raise_for_status()
+        if r.status_code == 200:
+            with open(tag_file, "w") as f:
+                f.write(r.headers["ETag"])
+        start = _start_of(r.headers["Content-Range"]) if r.status_code == 206 else 0
+        with open(path, "r+b" if have else "wb") as f:
+            f.seek(start)
+            f.truncate()
+            for chunk in r.iter_content(chunk_size=MiB):
+                f.write(chunk)
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (resume_keeping_the_first_tag, ["still holds", "before the host republished it", "replace"]),
+        (resume_in_4_mib_chunks, ["none of them reached your file", "iter_content(chunk_size=N)", "64 KiB"]),
+        (resume_with_tags_in_a_dict, ["already complete", "did not ask for the rest", 'path + ".etag"']),
+        (resume_with_range_but_no_tag, ["no untagged.bin.etag beside it", "asked for the rest all the same"]),
+    ],
+    ids=["tag-never-updated", "4-mib-chunks", "tags-in-a-dict", "range-without-a-tag"],
+)
+def test_q4_names_the_real_mistake(answer, words):
+    """Is each mistake found by the adversarial test judged Incorrect, with a message that names its cause?"""
+    incorrect(q4.evaluate(answer), *words)
+
+
+def test_q4_too_long_file_message_says_what_the_request_asked(tmp_path):
+    """When the answer asks for the whole file, is it told so, rather than about a 416 it never got?"""
+    base = host_url()
+    with pytest.raises(Incorrect, match="did not ask for the rest") as caught:
+        q4._too_long(resume_always_from_scratch, base, f"{base}/bytes/{q4.SIZE}", tmp_path / "long.bin")
+    assert "answered 416" not in str(caught.value)
+
+
+class DownloadIncomplete(Exception):
+    """The answer's own error for a dropped download."""
+
+
+def resume_wrapping_the_drop(url, path):
+    """Raises its own error, chained to the dropped connection with `raise ... from`."""
+
+    def wrapping(r, f, have):
+        f.seek(_start_of(r.headers["Content-Range"]) if r.status_code == 206 else 0)
+        f.truncate()
+        try:
+            for chunk in r.iter_content(chunk_size=MiB):
+                f.write(chunk)
+        except requests.RequestException as error:
+            raise DownloadIncomplete("the connection dropped: call again") from error
+
+    _careful(url, path, wrapping)
+
+
+def resume_writing_the_tag_last(url, path):
+    """Writes the ETag in a `finally`, after the body: it is still there when the connection drops."""
+    tag_file = f"{path}.etag"
+    have = os.path.getsize(path) if os.path.exists(path) else 0
+    headers = {"Accept-Encoding": "identity"}
+    if have and os.path.exists(tag_file):
+        headers.update({"If-Range": open(tag_file).read(), "Range": f"bytes={have}-"})
+    with requests.get(url, headers=headers, stream=True, timeout=10) as r:
+        if r.status_code == 416 and r.headers.get("Content-Range") == f"bytes */{have}":
+            return
+        r.raise_for_status()
+        start = _start_of(r.headers["Content-Range"]) if r.status_code == 206 else 0
+        try:
+            with open(path, "r+b" if have else "wb") as f:
+                f.seek(start)
+                f.truncate()
+                for chunk in r.iter_content(chunk_size=MiB):
+                    f.write(chunk)
+        finally:
+            if r.status_code == 200:
+                with open(tag_file, "w") as f:
+                    f.write(r.headers["ETag"])
+
+
+@pytest.mark.parametrize(
+    "answer", [resume_wrapping_the_drop, resume_writing_the_tag_last], ids=["wrapped-drop", "tag-in-finally"]
+)
+def test_q4_accepts_other_ways_to_survive_a_drop(answer):
+    """Does an answer pass that chains its own error to the drop, or saves the tag in a `finally`?"""
+    outcome = q4.evaluate(answer)
+    assert outcome.status == "correct", outcome.message
+
+
+# --- every question: a time limit ----------------------------------------------------------------------
+
+
+def save_never_returning(url, path):
+    time.sleep(3600)
+
+
+def total_never_returning(url):
+    time.sleep(3600)
+
+
+def progress_never_returning(url, path, on_progress):
+    time.sleep(3600)
+
+
+def save_retrying_for_ever(url, path):
+    """Right, except that it retries any failure for ever: the 404 never goes away."""
+    while True:
+        try:
+            digest = hashlib.sha256()
+            with requests.get(url, stream=True, timeout=10) as r:
+                r.raise_for_status()
+                with open(path, "wb") as f:
+                    for chunk in r.iter_content(chunk_size=MiB):
+                        f.write(chunk)
+                        digest.update(chunk)
+            return digest.hexdigest()
+        except requests.RequestException:
+            time.sleep(0.5)
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        (q1, save_never_returning),
+        (q1, save_retrying_for_ever),
+        (q2, total_never_returning),
+        (q3, progress_never_returning),
+    ],
+    ids=["q1-sleep", "q1-retry-404", "q2-sleep", "q3-sleep"],
+)
+def test_an_answer_that_never_returns_is_stopped(question, answer, monkeypatch):
+    """Is an answer that sleeps or retries for ever stopped and called endless (limit shortened here)?"""
+    monkeypatch.setattr(type(question), "time_limit", 5)
+    incorrect(question.evaluate(answer), "stopped your code after 5 s", "never ends")
+
+
+def test_time_limits_leave_room_for_a_slow_but_working_answer():
+    """Does every question have a limit, beyond two runs in a fresh process where a check makes them?"""
+    assert all(question.time_limit is not None for question in (q1, q2, q3, q4))
+    assert min(q1.time_limit, q2.time_limit) >= 2 * MEASURE_TIMEOUT + 30
+    assert min(q3.time_limit, q4.time_limit) >= 60
