@@ -103,11 +103,15 @@ def expect_raises(
     return str(expect_exception(what, action, kind, succeeded=succeeded))
 
 
-def expect_http_error(what: str, action: Callable[[], Any], status: int) -> None:
+def expect_http_error(
+    what: str, action: Callable[[], Any], status: int, accepted: tuple[type[BaseException], ...] = ()
+) -> None:
     """``action()`` must raise ``requests.HTTPError`` because the server answered ``status``.
 
-    Unlike the other helpers it judges ``NotImplementedError`` as a wrong
-    exception: by the time a check asks for an HTTP error, the answer has run.
+    ``accepted`` adds other errors that say the same, for questions that allow
+    answers written with another library (httpx, urllib). Unlike the other
+    helpers it judges ``NotImplementedError`` as a wrong exception: by the time
+    a check asks for an HTTP error, the answer has run.
     """
     import requests
 
@@ -115,7 +119,7 @@ def expect_http_error(what: str, action: Callable[[], Any], status: int) -> None
         action()
     except SetupProblem:
         raise
-    except requests.HTTPError:
+    except (requests.HTTPError, *accepted):
         return
     except Exception as error:
         raise Incorrect(

@@ -52,7 +52,7 @@ from course.chapters.streaming_downloads.host import (
     start_download_host,
 )
 from course.checks import Question, bind
-from course.checks.expect import Incorrect, call, describe_error, expect_equal
+from course.checks.expect import Incorrect, call, describe_error, expect_equal, expect_http_error
 from course.errors import SetupProblem
 from course.measure import MeasureError, measure
 
@@ -125,26 +125,8 @@ def describe_file(path: Path, size: int, checksum: str | None = None) -> str:
 
 
 def expect_status_error(what: str, action: Callable[[], Any], status: int) -> None:
-    """``action()`` must raise an HTTP error because the server answered ``status``.
-
-    Like :func:`course.checks.expect.expect_http_error`, but an answer written
-    with httpx or urllib may raise its own library's error for the status.
-    """
-    try:
-        action()
-    except SetupProblem:
-        raise
-    except HTTP_STATUS_ERRORS:
-        return
-    except Exception as error:
-        raise Incorrect(
-            f"{what}: the server answered {status}; expected requests.HTTPError (from r.raise_for_status()), "
-            f"but your code raised {describe_error(error)}"
-        ) from None
-    raise Incorrect(
-        f"{what}: the server answered {status}, yet your function returned normally — "
-        "call r.raise_for_status() before using the body"
-    )
+    """:func:`~course.checks.expect.expect_http_error`, also satisfied by urllib's or httpx's error."""
+    expect_http_error(what, action, status, accepted=HTTP_STATUS_ERRORS)
 
 
 PROBE_SIZE = 300_007
