@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from functools import partial
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -198,8 +199,8 @@ def test_page_renders_in_chromium(page, html, site, chromium, tmp_path):
             assert hidden > 0, f"{page}: the solutions should be folded away"
 
 
-CODE_COLUMNS = 88
-"""The notebooks' ruff line length, which the book's code boxes are styled to fit (_static/course.css)."""
+CODE_COLUMNS = tomllib.loads((ROOT / "notebooks" / ".ruff.toml").read_text())["line-length"]
+"""The notebooks' ruff line length (88), which the book's code boxes are styled to fit (_static/course.css)."""
 
 
 def test_every_code_line_fits_the_code_box():

@@ -22,6 +22,7 @@ from course.checks.expect import Incorrect
 
 
 def _global_names(code: types.CodeType) -> set[str]:
+    """The global names ``code`` reads when it runs, nested functions and comprehensions included."""
     names = set(code.co_names)
     for constant in code.co_consts:
         if isinstance(constant, types.CodeType):
