@@ -1,0 +1,328 @@
+"""The grader's final re-check, and the test that the checks it runs are the course's own.
+
+:mod:`course.execute` appends one cell to every graded notebook. That cell
+loads this file straight from disk (not through ``import``, so a module the
+learner planted in ``sys.modules`` is not used) and calls :func:`final_recheck`
+with a one-time ``nonce``: a random word the learner's cells never saw, since
+the cell that holds it is added by the grader and runs last. Only records that
+carry the nonce count as the grade.
+
+Before checking the answers, :func:`modified` compares what the kernel holds
+with what the course's files say:
+
+- every function and class defined in a loaded ``course`` module (and in
+  :mod:`json`, which writes the records) must still be the one its source file
+  defines: same code, not replaced, not deleted, no method added by the
+  notebook;
+- the questions must be instances of those classes, with no method overridden
+  on the instance, in the order the grader expects;
+- the builtins the re-check calls must be Python's own;
+- no hook of the notebook's may run around the cell (IPython events, input
+  transformers) or trace it (``sys.settrace``, ``sys.setprofile``).
+
+Anything found is recorded as "checks were modified" and no answer is judged.
+This catches the obvious ways of faking a grade; a check that runs in the
+learner's own kernel can never be made safe against every trick (see the
+instructors' page).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+COURSE = Path(__file__).resolve().parent
+"""The ``course`` package folder: every module loaded from under it is verified."""
+
+ALSO_VERIFIED = ("json", "json.encoder")
+"""Standard modules the re-check relies on to write its records."""
+
+BUILTINS = (
+    "open compile exec print isinstance getattr setattr hasattr vars type len repr str sorted "
+    "callable iter next any all list dict tuple set id"
+).split()
+"""Builtins the re-check calls: replacing one could change what it records."""
+
+DATACLASS_MADE = {"__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", "__lt__", "__le__"}
+DATACLASS_MADE |= {"__gt__", "__ge__", "__getstate__", "__setstate__", "__replace__"}
+"""Methods :mod:`dataclasses` writes into a class (their code comes from ``<string>``)."""
+
+
+def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+    """``code`` and every function body compiled inside it, at any depth."""
+    yield code
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            yield from _code_objects(constant)
+
+
+def _pristine(path: str) -> tuple[ast.Module, dict[str, list[types.CodeType]]]:
+    """The parsed source at ``path`` and its compiled bodies by qualified name (as import compiles them)."""
+    source = Path(path).read_text(encoding="utf-8")
+    tree = ast.parse(source, path)
+    bodies: dict[str, list[types.CodeType]] = {}
+    for code in _code_objects(compile(source, path, "exec", dont_inherit=True)):
+        bodies.setdefault(code.co_qualname, []).append(code)
+    return tree, bodies
+
+
+def _functions(value: Any) -> list[types.FunctionType]:
+    """The Python functions behind a class attribute: unwraps methods, properties and decorators."""
+    if isinstance(value, (staticmethod, classmethod)):
+        value = value.__func__
+    if isinstance(value, property):
+        return [f for part in (value.fget, value.fset, value.fdel) if part for f in _functions(part)]
+    found = []
+    while value is not None and not isinstance(value, type):
+        if isinstance(value, types.FunctionType):
+            found.append(value)
+        value = getattr(value, "__wrapped__", None)
+    return found
+
+
+def _definitions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """The functions and classes a module or class body defines, also under ``if``/``try``."""
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node
+        elif isinstance(node, (ast.If, ast.Try)):
+            yield from _definitions(node.body + node.orelse + getattr(node, "finalbody", []))
+
+
+def _same_code(function: types.FunctionType, bodies: dict[str, list[types.CodeType]]) -> bool:
+    """True if ``function`` runs a body compiled from the module's file."""
+    return any(function.__code__ == body for body in bodies.get(function.__code__.co_qualname, ()))
+
+
+def _verify_class(cls: Any, node: ast.ClassDef, prefix: str, module: str, bodies: dict) -> Iterator[str]:
+    """What changed in a class: methods replaced, deleted or added since the module made it."""
+    where = f"{module}.{prefix}"
+    if not isinstance(cls, type) or cls.__qualname__ != prefix or cls.__module__ != module:
+        yield f"{where} is not the course's class any more"
+        return
+    declared = set()
+    for child in _definitions(node.body):
+        declared.add(child.name)
+        value = vars(cls).get(child.name)
+        if value is None and isinstance(child, ast.ClassDef):
+            continue  # a nested class a metaclass takes away, as Django does with ``Meta``
+        yield from _verify(value, child, f"{prefix}.{child.name}", module, bodies)
+    for name, value in vars(cls).items():
+        if name not in declared and any(_added(function, name, bodies) for function in _functions(value)):
+            yield f"{where}.{name} was added by the notebook"
+
+
+def _added(function: types.FunctionType, name: str, bodies: dict) -> bool:
+    """True for a method that neither the module's source nor a library (dataclasses, typing, Django) wrote."""
+    filename = function.__code__.co_filename
+    if filename == "<string>":
+        return name not in DATACLASS_MADE
+    library = any(Path(filename).is_relative_to(prefix) for prefix in {sys.prefix, sys.base_prefix})
+    return not library and not _same_code(function, bodies)
+
+
+def _verify(value: Any, node: ast.AST, prefix: str, module: str, bodies: dict) -> Iterator[str]:
+    """What changed in one definition of the module's source (a function or a class)."""
+    where = f"{module}.{prefix}"
+    if value is None:
+        yield f"{where} was deleted"
+    elif isinstance(node, ast.ClassDef):
+        yield from _verify_class(value, node, prefix, module, bodies)
+    else:
+        functions = _functions(value)
+        if not functions or not any(_same_code(function, bodies) for function in functions):
+            yield f"{where} was replaced"
+
+
+def verify_module(module: types.ModuleType, constants: bool = True) -> list[str]:
+    """What the notebook changed in ``module`` compared with its source file (``constants``: see below)."""
+    path = getattr(module, "__file__", None)
+    if not path or not path.endswith(".py") or not os.path.exists(path):
+        return [f"{module.__name__} does not come from its file any more"]
+    tree, bodies = _pristine(path)
+    found = []
+    for node in _definitions(tree.body):
+        found.extend(_verify(vars(module).get(node.name), node, node.name, module.__name__, bodies))
+    return found + list(_verify_bindings(module, tree, constants))
+
+
+def _verify_bindings(module: types.ModuleType, tree: ast.Module, constants: bool) -> Iterator[str]:
+    """What changed among the module's top-level imports and literal constants.
+
+    ``questions.expect_equal = lambda *a: None`` leaves ``expect``'s own
+    function intact, so each imported name must still be the object it was
+    imported from; with ``constants``, an UPPERCASE constant written as a literal
+    (a table of test cases) must still equal it. Names bound twice at the top
+    level are left alone.
+    """
+    counts: dict[str, int] = {}
+    for node in tree.body:
+        for name in _bound_names(node):
+            counts[name] = counts.get(name, 0) + 1
+    live = vars(module)
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            source = importlib.util.resolve_name("." * node.level + (node.module or ""), module.__package__ or "")
+            origin = sys.modules.get(source)
+            for alias in node.names:
+                name = alias.asname or alias.name
+                if origin is None or counts.get(name) != 1 or not hasattr(origin, alias.name):
+                    continue
+                if live.get(name) is not getattr(origin, alias.name):
+                    yield f"{module.__name__}.{name} no longer is {source}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                target = alias.name if alias.asname else name
+                if counts.get(name) == 1 and target in sys.modules and live.get(name) is not sys.modules[target]:
+                    yield f"{module.__name__}.{name} no longer is the module {target}"
+        elif constants and isinstance(node, ast.Assign) and _constant_name(node):
+            name = node.targets[0].id  # type: ignore[attr-defined]
+            try:
+                value = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue
+            if counts.get(name) == 1 and live.get(name, _MISSING) != value:
+                yield f"{module.__name__}.{name} was changed"
+
+
+_MISSING = object()
+
+
+def _constant_name(node: ast.Assign) -> bool:
+    """True for ``NAME = ...`` with an UPPERCASE name: a constant by convention."""
+    target = node.targets[0] if len(node.targets) == 1 else None
+    return isinstance(target, ast.Name) and target.id.isupper()
+
+
+def _bound_names(node: ast.stmt) -> list[str]:
+    """The top-level names one statement binds."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [alias.asname or alias.name.split(".")[0] for alias in node.names]
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return [n.id for target in targets if target is not None for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _course_modules() -> list[types.ModuleType]:
+    """The loaded modules of the ``course`` package, by their file's place under it."""
+    found = []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if (name == "course" or name.startswith("course.")) and module is not None:
+            found.append(module)
+        elif path and Path(path).resolve().is_relative_to(COURSE):
+            found.append(module)
+    return found
+
+
+def _questions(chapter: str, expected: list[str]) -> tuple[list[Any], list[str]]:
+    """The chapter's question objects and what is wrong with them (types, instance overrides, order)."""
+    from course.chapters import find
+
+    package = find(chapter).package
+    module = importlib.import_module(f"{package}.questions")
+    questions = list(module.QUESTIONS)
+    problems = []
+    kinds = [type(question).__name__ for question in questions]
+    if kinds != expected:
+        problems.append(f"{package}.questions.QUESTIONS is {kinds}, not {expected}")
+    for number, question in enumerate(questions, start=1):
+        kind = type(question)
+        if getattr(module, kind.__name__, None) is not kind:
+            problems.append(f"q{number} is a {kind.__qualname__}, not a class of {package}.questions")
+        for name, value in vars(question).items():
+            if callable(value) and hasattr(kind, name):
+                problems.append(f"q{number}.{name} was replaced on the question object")
+        if getattr(question, "chapter", None) != chapter or getattr(question, "name", None) != f"q{number}":
+            problems.append(f"q{number} was renamed or moved to another chapter")
+    return questions, problems
+
+
+def _hooks() -> list[str]:
+    """Code of the notebook's that runs around or inside the re-check cell."""
+    found = []
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        found.append("a trace or profile function (sys.settrace, sys.setprofile) is set")
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    if shell is None:
+        return found
+    for event, callbacks in shell.events.callbacks.items():
+        found.extend(f"an IPython {event!r} hook was registered by the notebook" for c in callbacks if _learners(c))
+    transformers = list(shell.input_transformers_cleanup) + list(shell.input_transformers_post)
+    found.extend("an IPython input transformer was registered by the notebook" for t in transformers if _learners(t))
+    return found
+
+
+def _learners(value: Any) -> bool:
+    """True for a function written in a notebook cell (module ``__main__`` or a cell's file)."""
+    function = getattr(value, "__func__", value)
+    code = getattr(function, "__code__", None)
+    return getattr(function, "__module__", None) == "__main__" or (code is not None and "ipykernel" in code.co_filename)
+
+
+def _builtins() -> list[str]:
+    """Builtins the re-check uses that are no longer Python's own."""
+    return [f"builtins.{name} was replaced" for name in BUILTINS if _replaced_builtin(getattr(builtins, name, None))]
+
+
+def _replaced_builtin(value: Any) -> bool:
+    """True unless ``value`` is a type or a C function of the interpreter (``open`` is ``io``'s)."""
+    if isinstance(value, type):
+        return value.__module__ != "builtins"
+    owner = getattr(value, "__self__", None)
+    return not (
+        isinstance(value, types.BuiltinFunctionType) and getattr(owner, "__name__", "") in {"builtins", "io", "_io"}
+    )
+
+
+def modified(chapter: str, expected: list[str]) -> list[str]:
+    """Everything the notebook changed that the re-check depends on; empty when all is original."""
+    found = _builtins() + _hooks()
+    _, question_problems = _questions(chapter, expected)
+    for module in _course_modules():
+        found.extend(verify_module(module))
+    for name in ALSO_VERIFIED:  # the standard library keeps caches in its constants
+        found.extend(verify_module(importlib.import_module(name), constants=False))
+    return found + question_problems
+
+
+def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any], expected: list[str]) -> None:
+    """Check every question of ``chapter`` once more and record the verdicts under ``nonce``.
+
+    The answers are looked up by name in ``namespace`` (the notebook's). When
+    the checks were modified, one record lists what changed instead, and no
+    answer is judged.
+    """
+    from course.checks import MISSING, OUTCOMES_ENV
+
+    changes = modified(chapter, expected)
+    records: list[dict[str, Any]] = []
+    if changes:
+        records.append({"nonce": nonce, "chapter": chapter, "modified": changes})
+        print("The grader found the course's checks modified by this notebook:", *changes, sep="\n- ")
+    else:
+        questions, _ = _questions(chapter, expected)
+        for question in questions:
+            answers = tuple(namespace.get(name, MISSING) for name in question.answer_names)
+            outcome = question.evaluate(*answers)
+            print(outcome)
+            records.append({"nonce": nonce, "chapter": chapter, "question": question.name, "status": outcome.status})
+            records[-1]["message"] = outcome.message
+    path = os.environ.get(OUTCOMES_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as file:
+            file.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+__all__ = ["final_recheck", "modified", "verify_module"]
