@@ -11,8 +11,10 @@ the file names and the README) derives from these declarations.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -68,6 +70,10 @@ class Chapter:
         module = importlib.import_module(f"{self.package}.questions")
         return list(module.QUESTIONS)
 
+    def summary(self) -> list[QuestionSummary]:
+        """Each question's name, class and hints, read in a separate process (see :func:`summary`)."""
+        return list(summary(self.slug))
+
     def names(self) -> set[str]:
         """Every name this chapter answers to: slug, aliases, number and file stem."""
         return {self.slug, *self.aliases, self.code, self.stem}
@@ -108,6 +114,36 @@ def find(name: str) -> Chapter:
     raise UnknownChapter(f"no chapter is called {name!r}; the chapters are: {known}")
 
 
+@dataclass(frozen=True)
+class QuestionSummary:
+    """What the grader needs to know about one question without importing its checks."""
+
+    name: str
+    """``q1``, ``q2`` …"""
+    kind: str
+    """The name of the question's class in the chapter's ``questions`` module."""
+    hints: tuple[str, ...]
+    """The hint ladder, first rung first."""
+
+
+@cache
+def summary(slug: str) -> tuple[QuestionSummary, ...]:
+    """The questions of chapter ``slug``, listed by ``python -m course.chapters SLUG --questions``.
+
+    The chapters that use Django each configure it for their own apps, and one
+    process can only be configured once: a grader that imported the checks of
+    chapters 06 and 07 in turn would fail. So the list comes from a child
+    process, one per chapter, and the grader imports no chapter's checks.
+    """
+    from course.processes import run
+
+    done = run([sys.executable, "-m", "course.chapters", slug, "--questions"], timeout=120)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise CourseError(f"cannot list the questions of chapter {slug!r}: {last}")
+    return tuple(QuestionSummary(item["name"], item["kind"], tuple(item["hints"])) for item in json.loads(done.stdout))
+
+
 _STEM = re.compile(r"^(?P<code>\d\d)(?:$|[-_. ])")
 
 
@@ -136,4 +172,4 @@ def from_file_name(name: str) -> Chapter | None:
     return None
 
 
-__all__ = ["Chapter", "UnknownChapter", "chapters", "find", "from_file_name"]
+__all__ = ["Chapter", "QuestionSummary", "UnknownChapter", "chapters", "find", "from_file_name", "summary"]
