@@ -122,6 +122,8 @@ class QuestionSummary:
     """``q1``, ``q2`` …"""
     kind: str
     """The name of the question's class in the chapter's ``questions`` module."""
+    answer_names: tuple[str, ...]
+    """The names its check looks up in the notebook."""
     hints: tuple[str, ...]
     """The hint ladder, first rung first."""
 
@@ -141,7 +143,10 @@ def summary(slug: str) -> tuple[QuestionSummary, ...]:
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
         raise CourseError(f"cannot list the questions of chapter {slug!r}: {last}")
-    return tuple(QuestionSummary(item["name"], item["kind"], tuple(item["hints"])) for item in json.loads(done.stdout))
+    return tuple(
+        QuestionSummary(item["name"], item["kind"], tuple(item["answer_names"]), tuple(item["hints"]))
+        for item in json.loads(done.stdout)
+    )
 
 
 _STEM = re.compile(r"^(?P<code>\d\d)(?:$|[-_. ])")

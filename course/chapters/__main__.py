@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "name": q.name,
                 "kind": type(q).__name__,
+                "answer_names": list(q.answer_names),
                 "hints": [textwrap.dedent(h).strip() for h in q.hints or (q.hint_text,)],
             }
             for q in chapter.questions()
