@@ -6,16 +6,22 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 IMAGE_REQUIREMENTS := course/chapters/management_commands_docker/image-requirements.txt
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/polyglot-ninja.json5
 
-.PHONY: setup book lab test exercises lint clean docker-base
+.PHONY: setup book lab test exercises lint clean docker-base system-packages
 
-setup: $(STAMP) node_modules/.installed .wheelhouse/.downloaded
+setup: $(STAMP) $(LAB_OVERRIDES) node_modules/.installed .wheelhouse/.downloaded
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
+
+# The course's JupyterLab defaults (no "Jupyter news?" popup): see jupyter/overrides.d/.
+$(LAB_OVERRIDES): jupyter/overrides.d/polyglot-ninja.json5 $(STAMP)
+	mkdir -p $(@D)
+	cp $< $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -43,12 +49,23 @@ lab: setup
 ## make test: lint, then every test — helpers, checks, notebooks (nbval), book build, headless browser
 ## make test CHAPTER=<slug>: one chapter's tests and notebooks only, for fast work on a chapter
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=300
-test: setup lint
+TEST_STAMP := $(VENV)/.installed-test
+test: system-packages setup $(TEST_STAMP) lint
 ifdef CHAPTER
 	paths=$$($(PY) -m course.chapters $(CHAPTER) --paths) && $(PY) -m pytest $(NBVAL) $$paths
 else
 	$(PY) -m pytest $(NBVAL) tests notebooks solutions
 endif
+
+# Tools only the tests use (repo2docker for tests/test_binder.py), pinned apart from what learners install.
+$(TEST_STAMP): requirements-test.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+## make system-packages: install the Debian packages the tests need that are missing (as root or with
+## passwordless sudo), or stop with the one command to run; does nothing when none is missing
+system-packages:
+	tools/system-packages
 
 ## make exercises: regenerate exercises/ from solutions/
 exercises: setup
