@@ -73,8 +73,8 @@ exercises: setup
 
 ## make lint: ruff on the package, the tests and the notebooks
 lint: setup
-	$(VENV)/bin/ruff check course tests notebooks solutions
-	$(VENV)/bin/ruff format --check course tests notebooks solutions
+	$(VENV)/bin/ruff check course tests notebooks solutions benchmarks
+	$(VENV)/bin/ruff format --check course tests notebooks solutions benchmarks
 
 clean:
 	rm -rf _build .jupyter_cache .wheelhouse

@@ -1,25 +1,39 @@
-"""Execute one learner notebook for the grader: ``python -m course.execute NOTEBOOK FOLDER LIMIT CHAPTER``.
+"""Grade notebooks for :mod:`course.grade`, one after another: ``python -m course.execute``.
 
-:mod:`course.grade` runs this in a child process (see :mod:`course.processes`)
-so that a notebook which hangs, crashes its kernel or starts servers can be
-stopped whole. The notebook runs top to bottom in a fresh kernel of the
-``course-grader`` kernelspec, in ``FOLDER``, with errors allowed so that one
-broken cell does not hide the answers after it; a cell running longer than
-``LIMIT`` seconds is interrupted. One more cell is appended that checks every
-question of ``CHAPTER`` again, so deleting or editing a check cell changes
-nothing. Verdicts go to the file named by ``COURSE_OUTCOMES`` (set by the
-grader); what this prints on stdout is read back by the grader:
+The grader starts one such worker per job (``--jobs``). A worker imports
+nbclient once (over a second of CPU) and then executes notebook after notebook,
+each in a **fresh kernel** of the ``course-grader`` kernelspec, in its own
+folder, with errors allowed so that one broken cell does not hide the answers
+after it; a cell running longer than its limit is interrupted. One more cell is
+appended that checks every question of the chapter again, so deleting or
+editing a check cell changes nothing. Verdicts go to the file named by
+``COURSE_OUTCOMES``.
 
-- ``started N`` before cell N runs (to name a cell that never finishes);
-- one line per problem: a cell that raised, or was interrupted.
+Each notebook runs in a :class:`~course.sandbox.Sandbox` (its own environment,
+limits, and every process it started killed at the end); the worker is a child
+subreaper so that even daemons that left the session stay in reach.
+
+The grader writes one :class:`Job` per line on the worker's stdin, as JSON; the
+worker answers each with one :class:`Result` line on its stdout, which nothing
+else may write to.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from course import integrity
+from course.checks import OUTCOMES_ENV
+from course.processes import become_subreaper
+from course.sandbox import Limits, Sandbox
 
 KERNEL = "course-grader"
 """The kernelspec the grader writes for its own interpreter."""
@@ -27,12 +41,61 @@ KERNEL = "course-grader"
 RECHECK = "the grader's final re-check"
 
 
-def recheck_cell(chapter: str) -> nbformat.NotebookNode:
-    """The cell appended after the learner's: every question of ``chapter`` checked once more."""
+@dataclass(frozen=True)
+class Job:
+    """One notebook to grade, as the grader sends it."""
+
+    notebook: str
+    folder: str
+    """The folder it runs in (the learner's copy's own)."""
+    chapter: str
+    timeout: float
+    """Seconds a cell may run before it is interrupted."""
+    deadline: float
+    """Seconds the whole notebook may run before it is stopped."""
+    outcomes: str
+    """The file its checks record their verdicts in."""
+    scratch: str
+    """A folder of its own, deleted by the grader: the kernel's temporary files, sockets and output."""
+    name: str
+    """A name for its cgroup, unique on this machine."""
+    limits: Limits = field(default_factory=Limits)
+    jobs: int = 1
+    """Notebooks graded at the same time."""
+    nonce: str = ""
+    """A one-time word that marks the final re-check's records (see :mod:`course.integrity`)."""
+
+    @classmethod
+    def from_json(cls, line: str) -> Job:
+        """The job written by ``json.dumps(asdict(job))``."""
+        data = json.loads(line)
+        return cls(**{**data, "limits": Limits(**data["limits"])})
+
+
+@dataclass
+class Result:
+    """What executing a notebook showed, besides its verdicts."""
+
+    problems: list[str]
+    """A cell that raised or was interrupted, a kernel that died, a process that outlived it."""
+    stopped: str = ""
+    """Why the notebook was stopped before its end, or empty."""
+    usage: dict[str, float] = field(default_factory=dict)
+    """The most it used: see :class:`course.sandbox.Usage`."""
+
+
+def recheck_cell(chapter: str, nonce: str) -> nbformat.NotebookNode:
+    """The cell appended after the learner's: every question of ``chapter`` checked once more.
+
+    It runs :mod:`course.integrity` from its file rather than importing it, so
+    a module the notebook put in ``sys.modules`` under that name is not used;
+    its records carry ``nonce``, which no learner cell has seen.
+    """
+    path = str(Path(integrity.__file__).resolve())
     return nbformat.v4.new_code_cell(
-        "from course.chapters import find as _grader_find\n"
-        f"for _grader_question in _grader_find({chapter!r}).questions():\n"
-        "    _grader_question.check()"
+        f"_grader = {{'__name__': 'course_grader_recheck', '__file__': {path!r}}}\n"
+        f"exec(compile(open({path!r}, encoding='utf-8').read(), {path!r}, 'exec'), _grader)\n"
+        f"_grader['final_recheck']({chapter!r}, {nonce!r}, globals())"
     )
 
 
@@ -52,37 +115,66 @@ def problems(notebook: nbformat.NotebookNode, learner_cells: int, limit: float) 
     return found
 
 
-def execute(path: str, folder: str, limit: float, chapter: str) -> list[str]:
-    """Run the notebook at ``path`` with the re-check cell appended; return its problems."""
-    from nbclient import NotebookClient  # only the child needs it; the grader imports this module for KERNEL
+def execute(job: Job) -> Result:
+    """Run the notebook of ``job`` with the re-check cell appended, in a sandbox; say what went wrong."""
+    from nbclient import NotebookClient  # the grader imports this module too, and needs no nbclient
+    from traitlets.config import Config
 
-    notebook = nbformat.read(path, as_version=4)
+    notebook = nbformat.read(job.notebook, as_version=4)
     learner_cells = len(notebook.cells)
-    notebook.cells.append(recheck_cell(chapter))
+    notebook.cells.append(recheck_cell(job.chapter, job.nonce))
+    failure = ""
+    scratch = Path(job.scratch)
+    (scratch / "tmp").mkdir(parents=True)
+    log_file = scratch / "kernel.log"
+    with Sandbox(job.name, job.limits, job.deadline, job.jobs) as sandbox, log_file.open("ab") as log:
 
-    def started(cell: Any, cell_index: int, **kwargs: Any) -> None:
-        print(f"started {cell_index + 1}", flush=True)
+        def started(cell: Any, cell_index: int, **kwargs: Any) -> None:
+            sandbox.where = f"in cell {cell_index + 1}" if cell_index < learner_cells else f"in {RECHECK}"
 
-    client = NotebookClient(
-        notebook,
-        timeout=limit,
-        interrupt_on_timeout=True,
-        allow_errors=True,
-        kernel_name=KERNEL,
-        on_cell_execute=started,
-        resources={"metadata": {"path": folder}},
-    )
-    client.execute()
-    return problems(notebook, learner_cells, limit)
+        config = Config()
+        config.KernelManager.connection_file = str(scratch / "kernel.json")
+        config.KernelManager.shutdown_wait_time = 20.0  # for its clean-up at exit (chapter 06 removes containers)
+        if len(str(scratch / "ipc")) < 100:  # a unix socket's path holds 107 bytes (the port number is added)
+            config.KernelManager.transport = "ipc"  # no port to race the other kernels for
+            config.KernelManager.ip = str(scratch / "ipc")
+        client = NotebookClient(
+            notebook,
+            config=config,
+            timeout=job.timeout,
+            interrupt_on_timeout=True,
+            allow_errors=True,
+            kernel_name=KERNEL,
+            on_cell_execute=started,
+            resources={"metadata": {"path": job.folder}},
+        )
+        try:
+            client.execute(
+                env=sandbox.environment({OUTCOMES_ENV: job.outcomes, "TMPDIR": str(scratch / "tmp")}),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        except Exception as error:  # a kernel that died or never started: said below
+            failure = f"could not be executed {sandbox.where}: {type(error).__name__}: {error}"
+    found = problems(notebook, learner_cells, job.timeout)
+    if failure and not sandbox.stopped:
+        said = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        found.append(" ".join((failure + (f" (the kernel wrote: {said[-1]})" if said else "")).split())[:300])
+    found += [f"left behind: {leftover}" for leftover in sandbox.leftovers]
+    return Result(found, sandbox.stopped, asdict(sandbox.usage))
 
 
-def main(argv: list[str]) -> int:
-    """Execute, then print one line per problem."""
-    path, folder, limit, chapter = argv
-    for line in execute(path, folder, float(limit), chapter):
-        print(line)
+def main() -> int:
+    """Grade each job read from stdin; answer on stdout, which nothing else may use."""
+    become_subreaper()
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # a stray print must not garble the answers
+    for line in sys.stdin:
+        replies.write(json.dumps(asdict(execute(Job.from_json(line)))) + "\n")
+        replies.flush()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -226,12 +226,23 @@ def _course_modules() -> list[types.ModuleType]:
     return found
 
 
-def _questions(chapter: str, expected: list[str]) -> tuple[list[Any], list[str]]:
+def declared_kinds(path: str) -> list[str]:
+    """The question classes the file at ``path`` binds, in order: ``QUESTIONS = bind(CHAPTER, [A, B], …)``."""
+    for node in ast.parse(Path(path).read_text(encoding="utf-8"), path).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "QUESTIONS" for t in node.targets):
+            call = node.value
+            if isinstance(call, ast.Call) and len(call.args) > 1 and isinstance(call.args[1], ast.List):
+                return [element.id for element in call.args[1].elts if isinstance(element, ast.Name)]
+    return []
+
+
+def _questions(chapter: str) -> tuple[list[Any], list[str]]:
     """The chapter's question objects and what is wrong with them (types, instance overrides, order)."""
     from course.chapters import find
 
     package = find(chapter).package
     module = importlib.import_module(f"{package}.questions")
+    expected = declared_kinds(str(COURSE / "chapters" / package.rsplit(".", 1)[1] / "questions.py"))
     questions = list(module.QUESTIONS)
     problems = []
     kinds = [type(question).__name__ for question in questions]
@@ -286,10 +297,10 @@ def _replaced_builtin(value: Any) -> bool:
     )
 
 
-def modified(chapter: str, expected: list[str]) -> list[str]:
+def modified(chapter: str) -> list[str]:
     """Everything the notebook changed that the re-check depends on; empty when all is original."""
     found = _builtins() + _hooks()
-    _, question_problems = _questions(chapter, expected)
+    _, question_problems = _questions(chapter)
     for module in _course_modules():
         found.extend(verify_module(module))
     for name in ALSO_VERIFIED:  # the standard library keeps caches in its constants
@@ -297,7 +308,7 @@ def modified(chapter: str, expected: list[str]) -> list[str]:
     return found + question_problems
 
 
-def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any], expected: list[str]) -> None:
+def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any]) -> None:
     """Check every question of ``chapter`` once more and record the verdicts under ``nonce``.
 
     The answers are looked up by name in ``namespace`` (the notebook's). When
@@ -306,13 +317,13 @@ def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any], expected:
     """
     from course.checks import MISSING, OUTCOMES_ENV
 
-    changes = modified(chapter, expected)
+    changes = modified(chapter)
     records: list[dict[str, Any]] = []
     if changes:
         records.append({"nonce": nonce, "chapter": chapter, "modified": changes})
         print("The grader found the course's checks modified by this notebook:", *changes, sep="\n- ")
     else:
-        questions, _ = _questions(chapter, expected)
+        questions, _ = _questions(chapter)
         for question in questions:
             answers = tuple(namespace.get(name, MISSING) for name in question.answer_names)
             outcome = question.evaluate(*answers)

@@ -52,9 +52,10 @@ def _load_prctl() -> Callable[..., int] | None:
 
 _PRCTL = _load_prctl()
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 
 
-def _die_with_parent(parent: int) -> Callable[[], None]:
+def die_with_parent(parent: int) -> Callable[[], None]:
     """A ``preexec_fn``: the child gets SIGTERM when the process that started it dies.
 
     Only a pre-loaded C call runs in the child, which is safe after ``fork``
@@ -69,6 +70,16 @@ def _die_with_parent(parent: int) -> Callable[[], None]:
             os._exit(1)
 
     return hook
+
+
+def become_subreaper() -> bool:
+    """Make this process the new parent of its orphaned descendants (Linux); False where that is not possible.
+
+    A daemon that double-forks or calls ``setsid`` is then re-parented here
+    instead of to PID 1, so it stays among this process's descendants and can
+    be found and stopped even without the tag of :data:`TAGS_ENV`.
+    """
+    return _PRCTL is not None and _PRCTL(_PR_SET_CHILD_SUBREAPER, 1) == 0
 
 
 @dataclass
@@ -157,7 +168,7 @@ def spawn(
             stdout=stdout,
             stderr=stderr,
             start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),
+            preexec_fn=die_with_parent(os.getpid()),
         )
     except OSError as error:
         name = Path(command[0]).name
@@ -263,4 +274,4 @@ def _signal_group(group: int, signum: int) -> None:
         pass
 
 
-__all__ = ["TAGS_ENV", "Child", "Finished", "family", "run", "spawn", "tagged"]
+__all__ = ["TAGS_ENV", "Child", "Finished", "become_subreaper", "die_with_parent", "family", "run", "spawn", "tagged"]

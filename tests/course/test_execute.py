@@ -1,14 +1,23 @@
 """course.execute: the grader's child side, run with ``python -m course.execute``."""
 
+import json
+
 import nbformat
 
+from course.checks import OUTCOMES_ENV
 from course.execute import RECHECK, problems, recheck_cell
 
 
-def test_the_recheck_cell_checks_every_question_of_the_chapter(capsys):
-    exec(recheck_cell("polyglot").source, {})
+def test_the_recheck_cell_checks_every_question_of_the_chapter_under_its_nonce(capsys, tmp_path, monkeypatch):
+    outcomes = tmp_path / "outcomes.jsonl"
+    monkeypatch.setenv(OUTCOMES_ENV, str(outcomes))
+    exec(recheck_cell("polyglot", "n0nce").source, {})
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and all(line.startswith("✋ Not attempted") for line in lines)
+    records = [json.loads(line) for line in outcomes.read_text().splitlines()]
+    assert [(r["nonce"], r["question"], r["status"]) for r in records] == [
+        ("n0nce", f"q{n}", "not_attempted") for n in (1, 2, 3)
+    ]
 
 
 def test_problems_name_the_cell_and_the_error():
@@ -30,3 +39,17 @@ def test_problems_name_the_cell_and_the_error():
         "cell 4 raised NodeMissing: Node.js was not found. To fix it: install it",
         f"{RECHECK} raised NameError: name 'q1' is not defined",
     ]
+
+
+def test_a_job_travels_to_the_worker_as_one_line_of_json():
+    import json
+    from dataclasses import asdict
+
+    from course.execute import Job
+    from course.sandbox import Limits
+
+    job = Job(
+        "a.ipynb", "/tmp", "metaclasses", 2.0, 10.0, "o.jsonl", "scratch", "course-grade-x-0", Limits(processes=8), 3
+    )
+    line = json.dumps(asdict(job))
+    assert "\n" not in line and Job.from_json(line) == job

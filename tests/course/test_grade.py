@@ -122,7 +122,8 @@ def test_a_cell_that_ignores_interrupts_gets_the_notebook_stopped(tmp_path):
     report = grade(path, timeout=2)
     assert report.score == 0
     assert set(v.status for v in report.questions.values()) == {"not_run"}
-    assert report.problems == ["stopped after 10 s in cell 2: it kept running even after being interrupted"]
+    assert report.stopped == "stopped after 10 s in cell 2: it kept running even after being interrupted"
+    assert report.problems == []
     assert not live_children(), "grading left processes behind"
 
 
@@ -191,36 +192,22 @@ def test_every_chapter_is_a_choice_of_the_command_line(capsys):
     assert all(chapter.slug in shown for chapter in chapters())
 
 
-def test_a_check_whose_server_cannot_start_is_listed_as_a_setup_problem(tmp_path, capsys):
+def test_a_check_whose_program_is_missing_is_listed_as_a_setup_problem(tmp_path, capsys):
     """Does the grader name a setup problem, with its reason, instead of counting the question wrong?
 
-    The notebook's first cell makes the machine lack the program the check's
-    download host needs; the answer itself is correct.
+    The notebook's first cell makes the machine lack Node.js (an empty PATH),
+    which question 2's check needs to run the answer; the answer itself is
+    given. (Replacing the check's own helpers would be caught as modified checks.)
     """
     from course.grade import main
 
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
-        nbformat.v4.new_code_cell(
-            "import requests\n\n"
-            "import course.chapters.streaming_downloads.questions as checks\n"
-            "from course import servers\n\n"
-            "checks.start_download_host = lambda: servers.start_process(\n"
-            "    ['no-such-download-host'], port=servers.free_port()\n"
-            ")\n"
-            "q1 = checks.q1"
-        ),
-        nbformat.v4.new_code_cell(
-            "def save_and_hash(url, path):\n"
-            "    with requests.get(url, stream=True, timeout=10) as r:\n"
-            "        r.raise_for_status()\n"
-            "        with open(path, 'wb') as f:\n"
-            "            for chunk in r.iter_content(chunk_size=1024 * 1024):\n"
-            "                f.write(chunk)"
-        ),
-        nbformat.v4.new_code_cell("q1.check()"),
+        nbformat.v4.new_code_cell(f"import os\nos.environ['PATH'] = {str(tmp_path)!r}  # no node here"),
+        nbformat.v4.new_code_cell("leaderboard_js = 'function leaderboard(scores) { return []; }'"),
+        nbformat.v4.new_code_cell("from course.chapters.polyglot.questions import q2\nq2.check()"),
     ]
-    path = tmp_path / "04-streaming-downloads-setup.ipynb"
+    path = tmp_path / "00-polyglot-setup.ipynb"
     nbformat.write(notebook, path)
     out_json = tmp_path / "grades.json"
     status = main([str(path), "--json", str(out_json)])
@@ -228,13 +215,14 @@ def test_a_check_whose_server_cannot_start_is_listed_as_a_setup_problem(tmp_path
     print(shown.out)
     assert status == 1 and "met a setup problem on this machine" in shown.err
     (report,) = json.loads(out_json.read_text())
-    assert report["questions"]["q1"]["status"] == "setup_problem"
-    assert "cannot run 'no-such-download-host'" in report["questions"]["q1"]["message"]
-    assert {report["questions"][name]["status"] for name in ("q2", "q3", "q4")} == {"not_attempted"}
-    assert (report["score"], report["total"], report["graded"], report["setup_problems"]) == (0, 4, 3, ["q1"])
-    assert "0/4 (1 setup problem)" in shown.out
-    assert "q1: setup problem, not graded: cannot run 'no-such-download-host'" in shown.out
-    assert "To fix it: install 'no-such-download-host'" in shown.out
+    assert report["modified"] == []
+    assert report["questions"]["q2"]["status"] == "setup_problem"
+    assert "Node.js was not found on PATH" in report["questions"]["q2"]["message"]
+    assert {report["questions"][name]["status"] for name in ("q1", "q3")} == {"not_attempted"}
+    assert (report["score"], report["total"], report["graded"], report["setup_problems"]) == (0, 3, 2, ["q2"])
+    assert "0/3 (1 setup problem)" in shown.out
+    assert "q2: setup problem, not graded: Node.js was not found on PATH" in shown.out
+    assert "To fix it: install Node.js 20 or newer" in shown.out
     assert "Incorrect" not in shown.out and "✗" not in shown.out.splitlines()[1]
 
 
@@ -245,3 +233,48 @@ def test_a_chapter_given_by_an_earlier_name_or_number_is_graded_as_that_chapter(
     assert identify(EXERCISE, "streaming") == "streaming-downloads"
     with pytest.raises(GradingError, match="no chapter is called 'nope'"):
         identify(EXERCISE, "nope")
+
+
+def test_jobs_grade_each_notebook_in_a_fresh_kernel_and_keep_the_given_order(tmp_path):
+    """Are results printed and written in the order given, whichever notebook finished first?"""
+    from course.grade import main
+
+    paths = []
+    for number, source in enumerate([SOLUTION, EXERCISE, EXERCISE, SOLUTION, EXERCISE]):
+        notebook = nbformat.read(source, as_version=4)
+        record = tmp_path / f"kernel-{number}.pid"
+        notebook.cells.insert(
+            0, nbformat.v4.new_code_cell(f"import os\nopen({str(record)!r}, 'w').write(str(os.getpid()))")
+        )
+        paths.append(tmp_path / f"00-polyglot-{4 - number}.ipynb")  # names sort the other way round
+        nbformat.write(notebook, paths[-1])
+    out_json = tmp_path / "grades.json"
+    assert main([*map(str, paths), "--jobs", "3", "--json", str(out_json)]) == 0
+    reports = json.loads(out_json.read_text())
+    assert [report["notebook"] for report in reports] == list(map(str, paths))
+    assert [report["score"] for report in reports] == [TOTAL, 0, 0, TOTAL, 0]
+    assert all(report["seconds"] > 0 and report["stopped"] == "" for report in reports)
+    kernels = {(tmp_path / f"kernel-{number}.pid").read_text() for number in range(len(paths))}
+    assert len(kernels) == len(paths), "two notebooks shared a kernel"
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [("--memory", "lots", "not a size"), ("--jobs", "0", "1 or more"), ("--processes", "many", "whole number")],
+)
+def test_a_limit_that_is_not_a_number_is_a_usage_error(option, value, message, capsys):
+    from course.grade import main
+
+    with pytest.raises(SystemExit) as stop:
+        main([str(EXERCISE), option, value])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_limits_and_their_defaults_are_in_the_help(capsys):
+    from course.grade import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for text in ("--jobs", "--memory", "(default 2 GiB)", "--cpu-time", "(default 300)", "--processes", "(default 64)"):
+        assert text in shown
