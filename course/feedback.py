@@ -204,7 +204,7 @@ def _paragraphs(text: str) -> str:
 
 def _question_card(name: str, title: str, status: str, message: str, cells: list[AnswerCell], hint: str) -> str:
     style = STYLES[status]
-    explained = EXPLAINED.get(status, "")
+    explained = "" if status == "not_run" and message else EXPLAINED.get(status, "")  # a reason given wins
     said = "".join(
         f'<div class="message">{inline(text)}</div>' for text in (explained, message) if text
     )  # a setup problem has both: what it means, then the machine's reason

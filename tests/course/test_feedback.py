@@ -143,3 +143,13 @@ def test_learner_code_messages_and_names_are_escaped(tmp_path):
 def test_a_notebook_that_was_not_graded_gets_a_page_that_says_why(tmp_path):
     text = render(Report(str(tmp_path / "homework.ipynb"), "", {}, ["not graded: cannot tell which chapter this is"]))
     assert "not graded" in text and "cannot tell which chapter this is" in text and 'class="question"' not in text
+
+
+def test_a_question_not_run_says_its_own_reason_when_it_has_one(tmp_path):
+    """A notebook whose checks were modified was not stopped: its page must not say that it was."""
+    path = write_learner(tmp_path / "eve", answered({}))
+    modified = Verdict("not_run", "not graded: the checks were modified")
+    text = render(Report(path, "metaclasses", {"q1": modified}, modified=["course.checks.Question.evaluate"]))
+    assert "not graded: the checks were modified" in text and "stopped before" not in text
+    stopped = render(Report(path, "metaclasses", {"q1": Verdict("not_run")}, stopped="stopped in cell 3: memory"))
+    assert "stopped before this question could be checked" in stopped
