@@ -3,7 +3,12 @@
 Each notebook is executed from top to bottom in a fresh kernel (in its own
 folder, errors allowed so that one broken cell does not hide the answers after
 it), with ``COURSE_OUTCOMES`` pointing at a file where every ``qN.check()``
-call records its verdict. The last verdict of each question counts; a question
+call records its verdict. A last cell, added by the grader, first verifies that
+the notebook left the checks as the course wrote them (:mod:`course.integrity`:
+otherwise "checks were modified", and no score), then checks every question
+again: its verdicts, marked with a one-time nonce, are the grade. Should the
+notebook be stopped before that cell, the last verdict its own checks recorded
+is kept and said to be unverified. A question
 whose check never ran scores nothing and is reported as "not run"; a question
 whose check hit a setup problem (a missing program, a server that would not
 start) is listed as a setup problem with its reason, never as wrong. A notebook
@@ -18,6 +23,9 @@ keep the order the notebooks were given in. Each notebook runs in a
 memory, CPU time and processes (``--memory``, ``--cpu-time``, ``--processes``;
 one that goes over is stopped and the limit named in :attr:`Report.stopped`),
 and nothing it started left running once it is graded.
+
+``--report`` writes a class report and ``--feedback`` one page per learner
+(:mod:`course.report`, :mod:`course.feedback`).
 
     python -m course.grade submissions/*.ipynb --json grades.json --csv grades.csv
 """
