@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,9 @@ KERNEL = "course-grader"
 """The kernelspec the grader writes for its own interpreter."""
 
 RECHECK = "the grader's final re-check"
+
+RECHECKED = ".rechecked"
+"""Suffix of the copy of a job's outcomes file taken the moment its re-check cell ends."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,10 @@ def execute(job: Job) -> Result:
         def started(cell: Any, cell_index: int, **kwargs: Any) -> None:
             sandbox.where = f"in cell {cell_index + 1}" if cell_index < learner_cells else f"in {RECHECK}"
 
+        def executed(cell: Any, cell_index: int, **kwargs: Any) -> None:
+            if cell_index == learner_cells:  # the re-check's records, before anything else can write more
+                shutil.copyfile(job.outcomes, job.outcomes + RECHECKED)
+
         config = Config()
         config.KernelManager.connection_file = str(scratch / "kernel.json")
         config.KernelManager.shutdown_wait_time = 20.0  # for its clean-up at exit (chapter 06 removes containers)
@@ -146,6 +154,7 @@ def execute(job: Job) -> Result:
             allow_errors=True,
             kernel_name=KERNEL,
             on_cell_execute=started,
+            on_cell_executed=executed,
             resources={"metadata": {"path": job.folder}},
         )
         try:

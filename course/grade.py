@@ -47,12 +47,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 from course import chapters
 from course.errors import CourseError
-from course.execute import KERNEL, RECHECK, Job, Result
+from course.execute import KERNEL, RECHECK, RECHECKED, Job, Result
 from course.processes import spawn
 from course.sandbox import Cgroup, Limits, allowed, format_size, parse_size
 
@@ -335,33 +336,46 @@ def grade_all(
         ]
 
 
-def _report(path: Path, job: Job, names: list[str], result: Result, seconds: float) -> Report:
-    """The report of one executed notebook, from the records in its outcomes file.
-
-    The final re-check's records (they carry the job's nonce) are the grade.
-    When it did not run (the notebook was stopped first), the last verdict the
-    notebook's own checks recorded for each question is kept, and a problem
-    says that these were not verified. A record claiming to be the re-check's
-    with another nonce was forged: the checks count as modified.
-    """
-    records = []
-    for line in Path(job.outcomes).read_text(encoding="utf-8").splitlines():
+def _records(path: Path, chapter: str) -> list[dict[str, Any]]:
+    """The records of ``chapter`` in an outcomes file, in the order written (lines cut short skipped)."""
+    found = []
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    for line in text.splitlines():
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short when the notebook was stopped
-        if isinstance(record, dict) and record.get("chapter") == job.chapter:
-            records.append(record)
-    final = [record for record in records if record.get("nonce") == job.nonce]
+        if isinstance(record, dict) and record.get("chapter") == chapter:
+            found.append(record)
+    return found
+
+
+def _report(path: Path, job: Job, names: list[str], result: Result, seconds: float) -> Report:
+    """The report of one executed notebook, from the records in its outcomes file.
+
+    The final re-check's records are the grade: they carry the job's nonce,
+    and the worker copied the file the moment the re-check cell ended. A record
+    with the nonce that is not in that copy, or that names a question twice,
+    or one with another nonce, was forged: the checks count as modified. When
+    the re-check did not run (the notebook was stopped first), the last verdict
+    the notebook's own checks recorded for each question is kept, and a
+    problem says that these were not verified.
+    """
+    records = _records(Path(job.outcomes), job.chapter)
+    snapshot = Path(job.outcomes + RECHECKED)  # missing when the re-check cell never ended
+    final = [r for r in _records(snapshot, job.chapter) if r.get("nonce") == job.nonce] if snapshot.exists() else []
+    later = sum(r.get("nonce") == job.nonce for r in records) - len(final) if snapshot.exists() else 0
     forged = [record for record in records if "nonce" in record and record["nonce"] != job.nonce]
+    questions = [record.get("question") for record in final if "question" in record]
     modified = [change for record in final for change in record.get("modified", [])]
-    if forged:
-        modified.append(f"{len(forged)} record(s) of the outcomes file claim to be the final re-check's and are not")
+    if forged or later or len(questions) != len(set(questions)):
+        modified.append("records of the outcomes file claim to be the final re-check's and are not")
+    own = [record for record in records if "nonce" not in record]  # what the notebook's qN.check() calls said
     problems = list(result.problems)
-    if not final and any("nonce" not in record for record in records):
+    if not final and own:
         problems.append(f"{RECHECK} did not run: the verdicts shown are the notebook's own checks', not verified")
     verdicts = {name: Verdict("not_run") for name in names}
-    for record in final or records:  # in the order written: the last verdict of a question counts
+    for record in final or own:  # in the order written: the last verdict of a question counts
         if record.get("question") in verdicts:
             verdicts[record["question"]] = Verdict(str(record.get("status")), str(record.get("message", "")))
     if modified:

@@ -312,17 +312,17 @@ def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any]) -> None:
     """Check every question of ``chapter`` once more and record the verdicts under ``nonce``.
 
     The answers are looked up by name in ``namespace`` (the notebook's). When
-    the checks were modified, one record lists what changed instead, and no
-    answer is judged.
+    the checks were modified, before the answers were judged or while they
+    were (a thread of the notebook's could change them meanwhile), one record
+    lists what changed instead. All records go to the file in one write, which
+    the grader's worker copies as soon as this cell ends: anything written
+    with the nonce after that was forged.
     """
     from course.checks import MISSING, OUTCOMES_ENV
 
     changes = modified(chapter)
     records: list[dict[str, Any]] = []
-    if changes:
-        records.append({"nonce": nonce, "chapter": chapter, "modified": changes})
-        print("The grader found the course's checks modified by this notebook:", *changes, sep="\n- ")
-    else:
+    if not changes:
         questions, _ = _questions(chapter)
         for question in questions:
             answers = tuple(namespace.get(name, MISSING) for name in question.answer_names)
@@ -330,10 +330,18 @@ def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any]) -> None:
             print(outcome)
             records.append({"nonce": nonce, "chapter": chapter, "question": question.name, "status": outcome.status})
             records[-1]["message"] = outcome.message
+        changes = modified(chapter)  # again: judging ran the notebook's code
+    if changes:
+        records = [{"nonce": nonce, "chapter": chapter, "modified": changes}]
+        print("The grader found the course's checks modified by this notebook:", *changes, sep="\n- ")
     path = os.environ.get(OUTCOMES_ENV)
     if path:
-        with open(path, "a", encoding="utf-8") as file:
-            file.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+        data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, data)
+        finally:
+            os.close(descriptor)
 
 
 __all__ = ["final_recheck", "modified", "verify_module"]

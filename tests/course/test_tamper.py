@@ -4,7 +4,7 @@ import nbformat
 import pytest
 
 from course import ROOT
-from course.chapters import find
+from course.chapters import chapters, find
 from course.grade import grade_all
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]  # whole notebooks, with %%node cells, in fresh kernels
@@ -27,7 +27,24 @@ CHEATS = {
     ),
     "records forged as the re-check's": (
         FORGE.format(extra=", 'nonce': 'guess'"),
-        "3 record(s) of the outcomes file claim to be the final re-check's and are not",
+        "records of the outcomes file claim to be the final re-check's and are not",
+    ),
+    "a thread that copies the re-check's nonce into forged records": (
+        "import json, os, threading, time\n"
+        "def forge():\n"
+        "    path = os.environ['COURSE_OUTCOMES']\n"
+        "    while True:\n"
+        "        for line in open(path).read().splitlines():\n"
+        "            nonce = json.loads(line).get('nonce')\n"
+        "            if nonce:\n"
+        "                with open(path, 'a') as f:\n"
+        "                    for n in (1, 2, 3):\n"
+        "                        record = {'chapter': 'polyglot', 'question': f'q{n}', 'status': 'correct'}\n"
+        "                        f.write(json.dumps({**record, 'nonce': nonce}) + '\\n')\n"
+        "                return\n"
+        "        time.sleep(0.001)\n"
+        "threading.Thread(target=forge, daemon=True).start()",
+        "records of the outcomes file claim to be the final re-check's and are not",
     ),
     "a hook around every cell": (
         "get_ipython().events.register('pre_run_cell', lambda info: None)",
@@ -62,3 +79,17 @@ def test_records_written_without_the_nonce_are_overruled_by_the_final_recheck(tm
     [report] = grade_all([path])
     assert report.modified == []
     assert {verdict.status for verdict in report.questions.values()} == {"not_attempted"}
+
+
+@pytest.mark.docker  # chapter 06's solution runs containers
+@pytest.mark.redis  # chapter 08's runs a channel layer on redis
+def test_every_solution_gets_full_marks_and_no_chapter_is_taken_for_modified(tmp_path):
+    """The re-check's verification must never blame an honest notebook, whatever its chapter starts or loads."""
+    paths = []
+    for chapter in chapters():
+        paths.append(tmp_path / f"{chapter.stem}.ipynb")
+        paths[-1].write_bytes(chapter.notebook("solutions").read_bytes())
+    reports = grade_all(paths, jobs=2)
+    assert [(r.chapter, r.modified, r.shown_score) for r in reports] == [
+        (chapter.slug, [], f"{len(chapter.summary())}/{len(chapter.summary())}") for chapter in chapters()
+    ]
