@@ -88,18 +88,22 @@ class Result:
     """The most it used: see :class:`course.sandbox.Usage`."""
 
 
-def recheck_cell(chapter: str, nonce: str) -> nbformat.NotebookNode:
+def recheck_cell(chapter: str, nonce: str, outcomes: str) -> nbformat.NotebookNode:
     """The cell appended after the learner's: every question of ``chapter`` checked once more.
 
     It runs :mod:`course.integrity` from its file rather than importing it, so
-    a module the notebook put in ``sys.modules`` under that name is not used;
-    its records carry ``nonce``, which no learner cell has seen.
+    a module the notebook put in ``sys.modules`` under that name is not used,
+    and calls the builtins through the ``builtins`` module, not names the
+    notebook may have rebound. Its records carry ``nonce``, which no learner
+    cell has seen, and go to the file ``outcomes`` named here.
     """
     path = str(Path(integrity.__file__).resolve())
     return nbformat.v4.new_code_cell(
+        "import builtins as _grader_builtins\n"
         f"_grader = {{'__name__': 'course_grader_recheck', '__file__': {path!r}}}\n"
-        f"exec(compile(open({path!r}, encoding='utf-8').read(), {path!r}, 'exec'), _grader)\n"
-        f"_grader['final_recheck']({chapter!r}, {nonce!r}, globals())"
+        f"_grader_source = _grader_builtins.open({path!r}, encoding='utf-8').read()\n"
+        f"_grader_builtins.exec(_grader_builtins.compile(_grader_source, {path!r}, 'exec'), _grader)\n"
+        f"_grader['final_recheck']({chapter!r}, {nonce!r}, globals(), {outcomes!r})"
     )
 
 
@@ -126,7 +130,7 @@ def execute(job: Job) -> Result:
 
     notebook = nbformat.read(job.notebook, as_version=4)
     learner_cells = len(notebook.cells)
-    notebook.cells.append(recheck_cell(job.chapter, job.nonce))
+    notebook.cells.append(recheck_cell(job.chapter, job.nonce, job.outcomes))
     failure = ""
     scratch = Path(job.scratch)
     (scratch / "tmp").mkdir(parents=True)

@@ -370,6 +370,9 @@ def _report(path: Path, job: Job, names: list[str], result: Result, seconds: flo
     modified = [change for record in final for change in record.get("modified", [])]
     if forged or later or len(questions) != len(set(questions)):
         modified.append("records of the outcomes file claim to be the final re-check's and are not")
+    failed = any(problem.startswith(RECHECK) for problem in result.problems)
+    if snapshot.exists() and not final and not failed:
+        modified.append(f"{RECHECK} ran to its end, but its records never reached the grader")
     own = [record for record in records if "nonce" not in record]  # what the notebook's qN.check() calls said
     problems = list(result.problems)
     if not final and own:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import importlib
 import importlib.util
 import json
@@ -48,7 +49,7 @@ ALSO_VERIFIED = ("json", "json.encoder")
 
 BUILTINS = (
     "open compile exec print isinstance getattr setattr hasattr vars type len repr str sorted "
-    "callable iter next any all list dict tuple set id"
+    "callable iter next any all list dict tuple set id __import__"
 ).split()
 """Builtins the re-check calls: replacing one could change what it records."""
 
@@ -65,6 +66,7 @@ def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
             yield from _code_objects(constant)
 
 
+@functools.cache
 def _pristine(path: str) -> tuple[ast.Module, dict[str, list[types.CodeType]]]:
     """The parsed source at ``path`` and its compiled bodies by qualified name (as import compiles them)."""
     source = Path(path).read_text(encoding="utf-8")
@@ -98,15 +100,33 @@ def _definitions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFu
             yield from _definitions(node.body + node.orelse + getattr(node, "finalbody", []))
 
 
-def _same_code(function: types.FunctionType, bodies: dict[str, list[types.CodeType]]) -> bool:
-    """True if ``function`` runs a body compiled from the module's file."""
-    return any(function.__code__ == body for body in bodies.get(function.__code__.co_qualname, ()))
+class _Source:
+    """One verified module: its name, its globals, and the bodies its file compiles to.
+
+    (A plain class: the re-check runs this file outside ``sys.modules``, where
+    :mod:`dataclasses` cannot work.)
+    """
+
+    def __init__(self, name: str, namespace: dict[str, Any], bodies: dict[str, list[types.CodeType]]) -> None:
+        self.name = name
+        self.namespace = namespace
+        self.bodies = bodies
+
+    def runs(self, function: types.FunctionType, qualname: str) -> bool:
+        """True if ``function`` is the file's ``qualname`` (or a wrapper a decorator of the file made),
+        with the module's own globals: same code is not enough, ``FunctionType(code, other_globals)``
+        would run it against other helpers."""
+        code = function.__code__
+        names = {qualname} | ({code.co_qualname} if ".<locals>." in code.co_qualname else set())
+        return function.__globals__ is self.namespace and any(
+            code == body for name in names for body in self.bodies.get(name, ())
+        )
 
 
-def _verify_class(cls: Any, node: ast.ClassDef, prefix: str, module: str, bodies: dict) -> Iterator[str]:
+def _verify_class(cls: Any, node: ast.ClassDef, prefix: str, source: _Source) -> Iterator[str]:
     """What changed in a class: methods replaced, deleted or added since the module made it."""
-    where = f"{module}.{prefix}"
-    if not isinstance(cls, type) or cls.__qualname__ != prefix or cls.__module__ != module:
+    where = f"{source.name}.{prefix}"
+    if not isinstance(cls, type) or cls.__qualname__ != prefix or cls.__module__ != source.name:
         yield f"{where} is not the course's class any more"
         return
     declared = set()
@@ -115,44 +135,70 @@ def _verify_class(cls: Any, node: ast.ClassDef, prefix: str, module: str, bodies
         value = vars(cls).get(child.name)
         if value is None and isinstance(child, ast.ClassDef):
             continue  # a nested class a metaclass takes away, as Django does with ``Meta``
-        yield from _verify(value, child, f"{prefix}.{child.name}", module, bodies)
+        yield from _verify(value, child, f"{prefix}.{child.name}", source)
     for name, value in vars(cls).items():
-        if name not in declared and any(_added(function, name, bodies) for function in _functions(value)):
+        if name not in declared and _added(name, value, source):
             yield f"{where}.{name} was added by the notebook"
 
 
-def _added(function: types.FunctionType, name: str, bodies: dict) -> bool:
-    """True for a method that neither the module's source nor a library (dataclasses, typing, Django) wrote."""
-    filename = function.__code__.co_filename
-    if filename == "<string>":
-        return name not in DATACLASS_MADE
-    library = any(Path(filename).is_relative_to(prefix) for prefix in {sys.prefix, sys.base_prefix})
-    return not library and not _same_code(function, bodies)
+def _added(name: str, value: Any, source: _Source) -> bool:
+    """True for a class attribute that neither the module's source nor a library (dataclasses, typing,
+    Django) wrote: a function, or a descriptor or wrapper of the notebook's."""
+    if type(value).__module__ == "__main__":
+        return True
+    if isinstance(value, (functools.partial, functools.partialmethod)):  # Django's get_next_by_… are these
+        return _added(name, value.func, source)
+    for function in _functions(value):
+        filename = function.__code__.co_filename
+        if filename == "<string>":
+            if name not in DATACLASS_MADE:
+                return True
+        elif not any(Path(filename).is_relative_to(prefix) for prefix in {sys.prefix, sys.base_prefix}):
+            if not source.runs(function, function.__code__.co_qualname):
+                return True
+    return False
 
 
-def _verify(value: Any, node: ast.AST, prefix: str, module: str, bodies: dict) -> Iterator[str]:
+def _verify(value: Any, node: ast.AST, prefix: str, source: _Source) -> Iterator[str]:
     """What changed in one definition of the module's source (a function or a class)."""
-    where = f"{module}.{prefix}"
+    where = f"{source.name}.{prefix}"
     if value is None:
         yield f"{where} was deleted"
     elif isinstance(node, ast.ClassDef):
-        yield from _verify_class(value, node, prefix, module, bodies)
-    else:
-        functions = _functions(value)
-        if not functions or not any(_same_code(function, bodies) for function in functions):
-            yield f"{where} was replaced"
+        yield from _verify_class(value, node, prefix, source)
+    elif not any(source.runs(function, prefix) for function in _functions(value)):
+        yield f"{where} was replaced"
+
+
+def _source(module: types.ModuleType) -> tuple[ast.Module, _Source] | None:
+    """The parsed file of ``module`` and what it compiles to; None if it has no file of its own."""
+    path = getattr(module, "__file__", None)
+    if not path or not path.endswith(".py") or not os.path.exists(path):
+        return None
+    tree, bodies = _pristine(path)
+    return tree, _Source(module.__name__, vars(module), bodies)
 
 
 def verify_module(module: types.ModuleType, constants: bool = True) -> list[str]:
     """What the notebook changed in ``module`` compared with its source file (``constants``: see below)."""
-    path = getattr(module, "__file__", None)
-    if not path or not path.endswith(".py") or not os.path.exists(path):
+    found = _source(module)
+    if found is None:
         return [f"{module.__name__} does not come from its file any more"]
-    tree, bodies = _pristine(path)
-    found = []
+    tree, source = found
+    changes = []
     for node in _definitions(tree.body):
-        found.extend(_verify(vars(module).get(node.name), node, node.name, module.__name__, bodies))
-    return found + list(_verify_bindings(module, tree, constants))
+        changes.extend(_verify(vars(module).get(node.name), node, node.name, source))
+    return changes + list(_verify_bindings(module, tree, constants))
+
+
+def _still_original(value: Any, origin: types.ModuleType, name: str) -> bool:
+    """True if ``value`` is the course's own ``origin.name`` from before a reload of ``origin``."""
+    found = _source(origin)
+    if found is None:
+        return False
+    tree, source = found
+    node = next((node for node in _definitions(tree.body) if node.name == name), None)
+    return node is not None and not list(_verify(value, node, name, source))
 
 
 def _verify_bindings(module: types.ModuleType, tree: ast.Module, constants: bool) -> Iterator[str]:
@@ -177,7 +223,8 @@ def _verify_bindings(module: types.ModuleType, tree: ast.Module, constants: bool
                 name = alias.asname or alias.name
                 if origin is None or counts.get(name) != 1 or not hasattr(origin, alias.name):
                     continue
-                if live.get(name) is not getattr(origin, alias.name):
+                value = live.get(name)
+                if value is not getattr(origin, alias.name) and not _still_original(value, origin, alias.name):
                     yield f"{module.__name__}.{name} no longer is {source}.{alias.name}"
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -283,8 +330,13 @@ def _learners(value: Any) -> bool:
 
 
 def _builtins() -> list[str]:
-    """Builtins the re-check uses that are no longer Python's own."""
-    return [f"builtins.{name} was replaced" for name in BUILTINS if _replaced_builtin(getattr(builtins, name, None))]
+    """Builtins, and the ``os`` calls that write the records, that are no longer Python's own."""
+    found = [f"builtins.{name} was replaced" for name in BUILTINS if _replaced_builtin(getattr(builtins, name, None))]
+    for name in ("open", "write", "close"):
+        value = getattr(os, name, None)
+        if not (isinstance(value, types.BuiltinFunctionType) and value.__self__.__name__ in {"posix", "nt"}):
+            found.append(f"os.{name} was replaced")
+    return found
 
 
 def _replaced_builtin(value: Any) -> bool:
@@ -308,17 +360,17 @@ def modified(chapter: str) -> list[str]:
     return found + question_problems
 
 
-def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any]) -> None:
+def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any], outcomes: str) -> None:
     """Check every question of ``chapter`` once more and record the verdicts under ``nonce``.
 
     The answers are looked up by name in ``namespace`` (the notebook's). When
     the checks were modified, before the answers were judged or while they
     were (a thread of the notebook's could change them meanwhile), one record
-    lists what changed instead. All records go to the file in one write, which
+    lists what changed instead. All records go to the file ``outcomes`` in one write, which
     the grader's worker copies as soon as this cell ends: anything written
     with the nonce after that was forged.
     """
-    from course.checks import MISSING, OUTCOMES_ENV
+    from course.checks import MISSING
 
     changes = modified(chapter)
     records: list[dict[str, Any]] = []
@@ -334,14 +386,12 @@ def final_recheck(chapter: str, nonce: str, namespace: dict[str, Any]) -> None:
     if changes:
         records = [{"nonce": nonce, "chapter": chapter, "modified": changes}]
         print("The grader found the course's checks modified by this notebook:", *changes, sep="\n- ")
-    path = os.environ.get(OUTCOMES_ENV)
-    if path:
-        data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(descriptor, data)
-        finally:
-            os.close(descriptor)
+    data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+    descriptor = os.open(outcomes, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, data)
+    finally:
+        os.close(descriptor)
 
 
 __all__ = ["final_recheck", "modified", "verify_module"]

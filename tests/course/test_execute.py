@@ -4,14 +4,12 @@ import json
 
 import nbformat
 
-from course.checks import OUTCOMES_ENV
 from course.execute import RECHECK, problems, recheck_cell
 
 
-def test_the_recheck_cell_checks_every_question_of_the_chapter_under_its_nonce(capsys, tmp_path, monkeypatch):
+def test_the_recheck_cell_checks_every_question_of_the_chapter_under_its_nonce(capsys, tmp_path):
     outcomes = tmp_path / "outcomes.jsonl"
-    monkeypatch.setenv(OUTCOMES_ENV, str(outcomes))
-    exec(recheck_cell("polyglot", "n0nce").source, {})
+    exec(recheck_cell("polyglot", "n0nce", str(outcomes)).source, {})
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and all(line.startswith("✋ Not attempted") for line in lines)
     records = [json.loads(line) for line in outcomes.read_text().splitlines()]

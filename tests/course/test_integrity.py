@@ -92,6 +92,30 @@ TAMPERS = {
         "import json as j\nj.dumps = lambda *a, **k: '{}'",
         "json.dumps was replaced",
     ),
+    "a method run with other globals": (
+        "import types, course.checks as c\n"
+        "f = c.Question.evaluate\n"
+        "c.Question.evaluate = types.FunctionType(f.__code__, {**f.__globals__, 'is_placeholder': lambda e: 1})",
+        "course.checks.Question.evaluate was replaced",
+    ),
+    "a partialmethod added to a question class": (
+        "import functools\ndef fake(self, *a):\n    return None\ntype(q1).judge2 = functools.partialmethod(fake)",
+        "course.chapters.metaclasses.questions.RequiredMethods.judge2 was added by the notebook",
+    ),
+    "a descriptor of the notebook's put on a class": (
+        "import course.checks as c\n"
+        "class Always:\n    def __get__(self, obj, kind=None):\n        return 'correct'\n"
+        "c.Outcome.status = Always()",
+        "course.checks.Outcome.status was added by the notebook",
+    ),
+    "the import machinery replaced": (
+        "import builtins\nreal = builtins.__import__\nbuiltins.__import__ = lambda *a, **k: real(*a, **k)",
+        "builtins.__import__ was replaced",
+    ),
+    "the write of the records replaced": (
+        "import os\nos.write = lambda fd, data: len(data)",
+        "os.write was replaced",
+    ),
     "a trace function set": (
         "sys.settrace(lambda *a: None)",
         "a trace or profile function (sys.settrace, sys.setprofile) is set",
@@ -103,3 +127,8 @@ TAMPERS = {
 def test_each_obvious_tampering_is_named(name):
     tamper, expected = TAMPERS[name]
     assert expected in changes(tamper)
+
+
+def test_reloading_a_checks_module_is_not_taken_for_a_change():
+    """A learner who reloads the course's modules (autoreload does) changes nothing the re-check relies on."""
+    assert changes("import importlib, course.checks\nimportlib.reload(course.checks)") == []
