@@ -13,7 +13,6 @@ installs it; with ``CI=true`` nothing is skipped and a missing tool fails.
 import glob
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ import pytest
 
 from course import requires
 from course.chapters.drf_browsable_api import project
+from course.processes import become_subreaper
 
 # Django is set up once per process, and the suite runs every chapter (and
 # tests/course/test_chapters.py imports every chapter's checks) in this one.
@@ -76,14 +76,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _require(program, install)
 
 
-def _become_subreaper() -> None:
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_child_subreaper = 36
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1)
-
-
 def _reap_zombies() -> None:
     while True:
         try:
@@ -121,7 +113,7 @@ def _loopback_listeners() -> set[tuple[str, int]]:
 
 
 def pytest_sessionstart(session):
-    _become_subreaper()
+    become_subreaper()
     _BEFORE.update(_loopback_listeners())
     _FILES_BEFORE.update(_temporary_files())
 
