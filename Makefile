@@ -4,19 +4,32 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
 STAMP  := $(VENV)/.installed
 IMAGE_REQUIREMENTS := course/chapters/management_commands_docker/image-requirements.txt
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/polyglot-ninja.json5
 
-.PHONY: setup book lab test exercises lint clean docker-base system-packages
+.PHONY: setup book lab test exercises lint clean docker-base system-packages requirements test-latest linkcheck
 
 setup: $(STAMP) $(LAB_OVERRIDES) node_modules/.installed .wheelhouse/.downloaded
 
+# uv (pinned in requirements.txt) installs the pins, then the course itself, editable. Its cache
+# (~/.cache/uv) then holds every pinned package, which the offline tests reuse: the check that
+# requirements.txt is what compiling its source gives, and the notebooks run alone in an empty folder.
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet $$(grep '^uv==' requirements.txt)
+	$(UV) pip install --quiet --python $(PY) -r requirements.txt
+	$(UV) pip install --quiet --python $(PY) --no-deps --editable .
 	touch $@
+
+## make requirements: compile requirements.txt (from pyproject.toml's dependencies and requirements.in) and
+## requirements-test.txt (from requirements-test.in), keeping every pin the sources still allow; needs PyPI
+COMPILE := $(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make requirements"
+requirements: $(STAMP)
+	$(COMPILE) pyproject.toml requirements.in --output-file requirements.txt
+	$(COMPILE) requirements-test.in --output-file requirements-test.txt
 
 # The course's JupyterLab defaults (no "Jupyter news?" popup): see jupyter/overrides.d/.
 $(LAB_OVERRIDES): jupyter/overrides.d/polyglot-ninja.json5 $(STAMP)
@@ -59,7 +72,7 @@ endif
 
 # Tools only the tests use (repo2docker for tests/test_binder.py), pinned apart from what learners install.
 $(TEST_STAMP): requirements-test.txt $(STAMP)
-	$(PY) -m pip install --quiet -r requirements-test.txt
+	$(UV) pip install --quiet --python $(PY) -r requirements-test.txt
 	touch $@
 
 ## make system-packages: install the Debian packages the tests need that are missing (as root or with
@@ -67,14 +80,26 @@ $(TEST_STAMP): requirements-test.txt $(STAMP)
 system-packages:
 	tools/system-packages
 
-## make exercises: regenerate exercises/ from solutions/
+## make test-latest: the canary. Every chapter and solution notebook, in a fresh environment with the newest
+## versions pyproject.toml and requirements.in allow, compared with the committed outputs; writes
+## _build/canary/report.md (packages old → new, failed or changed cells with the claims they guard). Needs PyPI.
+test-latest: setup
+	$(PY) -m course.canary
+
+## make linkcheck: check every external link of the book (needs the internet); see _build/linkcheck/output.txt
+linkcheck: setup
+	$(VENV)/bin/jupyter-book build . --builder linkcheck
+
+## make exercises: regenerate exercises/ from solutions/, and every notebook's first (set-up) cell
 exercises: setup
 	$(PY) -m course.exercises
 
-## make lint: ruff on the package, the tests and the notebooks
+## make lint: ruff on the package, the tests, the notebooks and the tools; the README's generated links are current
+LINTED := course tests notebooks solutions benchmarks tools book/_ext setup.py
 lint: setup
-	$(VENV)/bin/ruff check course tests notebooks solutions benchmarks
-	$(VENV)/bin/ruff format --check course tests notebooks solutions benchmarks
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(PY) tools/readme_links.py --check
 
 clean:
 	rm -rf _build .jupyter_cache .wheelhouse
