@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from site_config import REPOSITORY_URL, page_source
 
 from course import ROOT, requires
 
@@ -198,13 +199,13 @@ HUB_IMAGE = re.compile(r"^jupyter-repo2docker .*$", re.M)
 def test_the_jupyterhub_image_command_of_the_instructors_page(repository, require):
     """Does the instructors' image command render, with nbgitpuller pinned and the course out of the home folder?"""
     require(str(REPO2DOCKER), INSTALL)
-    page = (ROOT / "book" / "instructors.md").read_text()
+    page = page_source(ROOT / "book" / "instructors.md")  # the command as the book shows it, URL filled in
     found = HUB_IMAGE.findall(page.replace("\\\n", ""))
     assert len(found) == 1, "book/instructors.md should show one jupyter-repo2docker command"
     pins = re.findall(r"^jupyter-repo2docker==\S+$", (ROOT / "requirements-test.txt").read_text(), re.M)
     assert f"pip install {pins[0]}" in page, f"the page should install the version the tests use, {pins[0]}"
     words = shlex.split(found[0])
-    assert words[-1] == "https://github.com/polyglot-ninja/executable-course"
+    assert words[-1] == REPOSITORY_URL
     options = words[1:-1]
     assert not {"--no-build", "--debug"} & set(options)
 

@@ -12,10 +12,11 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import yaml
 from jupyter_book.config import validate_yaml
+from site_config import BRANCH, CONFIG, REPOSITORY_NAME, REPOSITORY_URL, book_config, build_tmpdir, page_source
 
 from course import ROOT
 
@@ -23,13 +24,10 @@ JB = str(Path(sys.executable).parent / "jupyter-book")
 HUB = "https://hub.example.edu"
 PAGE = "exercises/01-metaclasses"
 """The page the tests build: an exercise notebook, the page a teacher hands a class."""
-CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-REPOSITORY_URL = CONFIG["repository"]["url"]
-BRANCH = CONFIG["repository"]["branch"]
 HUB_LINK = (
-    "https://hub.example.edu/hub/user-redirect/git-pull"
-    "?repo=https%3A//github.com/polyglot-ninja/executable-course"
-    "&urlpath=lab/tree/executable-course/exercises/01-metaclasses.ipynb&branch=main"
+    f"{HUB}/hub/user-redirect/git-pull"
+    f"?repo={quote(REPOSITORY_URL, safe='/')}"
+    f"&urlpath=lab/tree/{REPOSITORY_NAME}/{PAGE}.ipynb&branch={BRANCH}"
 )
 """The link sphinx-book-theme 1.3 makes (header_buttons/launch.py): nbgitpuller's ``git-pull`` behind the hub's
 ``user-redirect``, the repository URL with its ``:`` escaped, the notebook under the folder nbgitpuller clones
@@ -57,7 +55,7 @@ def build_page(tmp_path: Path, launch_buttons: dict) -> list[tuple[str, str]]:
     shutil.copy(ROOT / f"{PAGE}.ipynb", source / f"{PAGE}.ipynb")
     (source / "intro.md").write_text("# Launch buttons\n")
     (source / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n  - file: {PAGE}\n")
-    config = {**CONFIG, "execute": {**CONFIG["execute"], "execute_notebooks": "off"}}
+    config = book_config(execute={**CONFIG["execute"], "execute_notebooks": "off"})
     config["launch_buttons"] = {**CONFIG["launch_buttons"], **launch_buttons}
     sphinx = config["sphinx"]["config"]  # the page's links to the rest of the book have no target here
     config["sphinx"] = {
@@ -66,8 +64,11 @@ def build_page(tmp_path: Path, launch_buttons: dict) -> list[tuple[str, str]]:
     }
     (output / "_config.yml").write_text(yaml.safe_dump(config))
     command = [JB, "build", str(source), "--config", str(output / "_config.yml"), "--path-output", str(output)]
-    env = {**os.environ, "TMPDIR": str(output)}  # Sphinx writes its crash log there, not into /tmp
-    done = subprocess.run([*command, "-W", "-n", "--keep-going"], capture_output=True, text=True, timeout=300, env=env)
+    with build_tmpdir(output) as tmpdir:  # Sphinx's crash log goes to output, not into /tmp
+        env = {**os.environ, "TMPDIR": tmpdir}
+        done = subprocess.run(
+            [*command, "-W", "-n", "--keep-going"], capture_output=True, text=True, timeout=300, env=env
+        )
     assert done.returncode == 0, f"book build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     parser = Links()
     parser.feed((output / "_build" / "html" / f"{PAGE}.html").read_text())
@@ -96,7 +97,7 @@ def test_a_hub_url_gives_every_notebook_page_an_nbgitpuller_link(tmp_path):
     folder = REPOSITORY_URL.rstrip("/").rsplit("/", 1)[-1]  # nbgitpuller clones into a folder named so
     assert query["urlpath"] == [f"lab/tree/{folder}/{PAGE}.ipynb"] and (ROOT / f"{PAGE}.ipynb").exists()
     assert any(href.startswith("https://mybinder.org/v2/gh/") for href, _ in links), "Binder's button went away"
-    assert HUB_LINK in (ROOT / "book" / "instructors.md").read_text(), "the instructors' page shows another link"
+    assert HUB_LINK in page_source(ROOT / "book" / "instructors.md"), "the instructors' page shows another link"
 
 
 def test_no_jupyterhub_button_with_the_committed_setting(tmp_path):
