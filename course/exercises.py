@@ -9,6 +9,10 @@ own indentation. Outputs and execution counts are cleared, cells tagged
 ``# Exercises: …``. In ``solutions/`` the cells holding a solution get the
 ``hide-input`` tag, so the book folds them away.
 
+Every notebook of ``notebooks/``, ``solutions/`` and ``exercises/`` also gets
+(or keeps up to date) its generated first cell, which sets the notebook up
+where it is opened alone, in Colab say (see :mod:`course.standalone`).
+
     python -m course.exercises          # write exercises/ (and tag solutions/)
     python -m course.exercises --check  # exit 1 if anything is out of date
 """
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from course import ROOT, chapters
+from course import ROOT, chapters, standalone
 from course.solutions import BEGIN, END, SolutionBlockError, solutions_in
 
 HIDE = "hide-input"
@@ -109,18 +113,27 @@ def _dump(notebook: nbformat.NotebookNode) -> str:
 
 
 def generate(root: Path = ROOT, check: bool = False) -> list[str]:
-    """Write (or, with ``check``, only compare) every exercise notebook.
+    """Write (or, with ``check``, only compare) every exercise notebook, and every notebook's first cell.
 
     Returns the paths that were (or would be) changed, relative to ``root``.
     """
     changed: list[str] = []
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        chapter = nbformat.read(path, as_version=4)
+        if standalone.set_first_cell(chapter, f"notebooks/{path.name}", root):
+            changed.append(str(path.relative_to(root)))
+            if not check:
+                path.write_text(_dump(chapter), encoding="utf-8")
     (root / "exercises").mkdir(exist_ok=True)
     for path in sorted((root / "solutions").glob("*.ipynb")):
         solution = nbformat.read(path, as_version=4)
         tag_solution_cells(solution, path.name)
+        standalone.set_first_cell(solution, f"solutions/{path.name}", root)
+        exercise = exercise_from_solution(solution, path.name)
+        standalone.set_first_cell(exercise, f"exercises/{path.name}", root)
         targets = {
             path: _dump(solution),
-            root / "exercises" / path.name: _dump(exercise_from_solution(solution, path.name)),
+            root / "exercises" / path.name: _dump(exercise),
         }
         for target, text in targets.items():
             if not target.exists() or target.read_text(encoding="utf-8") != text:

@@ -1,7 +1,7 @@
 """Run JavaScript from a notebook: the ``%%node`` cell magic and :func:`run_node`.
 
 Load it with ``%load_ext course.node``; then a cell starting with ``%%node``
-is run by Node.js with the repository's ``node_modules`` on the module path,
+is run by Node.js with the course's ``node_modules`` (:data:`NODE_MODULES`) on the module path,
 its stdout and stderr are shown, and a non-zero exit fails the cell (so a
 top-to-bottom run stops at a broken JavaScript cell, as it would at Python).
 
@@ -19,11 +19,12 @@ import sys
 import tempfile
 from typing import Any
 
-from course import ROOT
+from course import HOME, STANDALONE
 from course.errors import CourseError, SetupProblem
 from course.processes import run
 
-NODE_MODULES = ROOT / "node_modules"
+NODE_MODULES = HOME / "node_modules"
+"""Where the Node packages of ``package.json`` are: in the clone, or in the learner's folder (see ``course.HOME``)."""
 
 
 class NodeMissing(SetupProblem):
@@ -109,7 +110,11 @@ def node_cell(line: str, cell: str, namespace: dict[str, Any] | None = None) -> 
     if done.returncode != 0:
         hint = ""
         if "Cannot find module" in done.stderr and not NODE_MODULES.is_dir():
-            hint = f" — the course's JavaScript packages are not installed: run `npm ci` in {NODE_MODULES.parent}"
+            hint = " — the course's JavaScript packages are not installed: " + (
+                "run the notebook's first cell, which installs them"
+                if STANDALONE
+                else f"run `npm ci` in {NODE_MODULES.parent}"
+            )
         raise NodeFailed(f"node exited with status {done.returncode}{hint}")
 
 

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from course import ROOT
+from course import ROOT, standalone
 from course.exercises import SolutionBlockError, exercise_from_solution, generate, strip_solutions
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -106,3 +106,67 @@ def test_solution_only_cells_and_title_do_not_reach_the_exercise():
     solution.cells = [title, note, nbformat.v4.new_code_cell("x = 1")]
     exercise = exercise_from_solution(solution, "99-demo.ipynb")
     assert [cell.source for cell in exercise.cells] == ["# Exercises: demo\n\nTasks below.", "x = 1"]
+
+
+FOLDERS = ("notebooks", "solutions", "exercises")
+NOTEBOOKS = sorted(path for folder in FOLDERS for path in (ROOT / folder).glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_notebook_starts_with_its_generated_first_cell(path):
+    """Is the first cell exactly what course.standalone renders from _config.yml, hidden from the book?"""
+    notebook = nbformat.read(path, as_version=4)
+    first = notebook.cells[0]
+    assert first.cell_type == "code" and first.metadata.get("tags") == ["remove-cell"]
+    expected = standalone.first_cell(str(path.relative_to(ROOT)), notebook)
+    assert first.source == expected, "run `python -m course.exercises` to regenerate the first cells"
+
+
+def fork(tmp_path, url="https://github.com/someone/fork", branch="dev"):
+    """A clone's root with its own _config.yml and one data file."""
+    (tmp_path / "notebooks" / "data").mkdir(parents=True)
+    (tmp_path / "_config.yml").write_text(f"repository:\n  url: {url}\n  branch: {branch}\n")
+    (tmp_path / "notebooks" / "data" / "prices.csv").write_text("a,b\n")
+    return tmp_path
+
+
+def test_the_first_cell_takes_the_repository_from_the_config_and_the_needs_from_the_code(tmp_path):
+    root = fork(tmp_path)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext course.node\nrows = open('data/prices.csv').read()"),
+        nbformat.v4.new_code_cell('requires("redis-server")\nprint(1)'),
+        nbformat.v4.new_code_cell('requires("docker", "redis-server")\nprint(2)'),
+    ]
+    source = standalone.first_cell("notebooks/99-demo.ipynb", notebook, root)
+    assert source.startswith(standalone.MARKER)
+    assert 'REPOSITORY = "https://github.com/someone/fork"' in source and "{REPOSITORY}@dev" in source
+    assert source.endswith(
+        'standalone.prepare(\n    "notebooks/99-demo.ipynb",\n    node=True,\n    files=["data/prices.csv"],\n'
+        '    needs=["redis-server", "docker"],\n)'
+    )
+    comment = " ".join(line.removeprefix("# ") for line in source.splitlines() if line.startswith("#"))
+    assert "Colab cannot run a Docker engine." in comment
+    assert "In Colab, `!apt-get install -y redis-server` installs it." in comment
+    assert max(len(line) for line in source.splitlines()) <= 88, "the book's code box is 88 columns wide"
+    compile(source, "first cell", "exec")
+
+
+def test_a_notebook_without_needs_gets_the_short_call(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("x = 1")]
+    source = standalone.first_cell("solutions/99-demo.ipynb", notebook, fork(tmp_path))
+    assert source.splitlines()[-1] == 'standalone.prepare("solutions/99-demo.ipynb")'
+
+
+def test_the_first_cell_is_inserted_once_then_kept_up_to_date(tmp_path):
+    root = fork(tmp_path)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Demo"), nbformat.v4.new_code_cell("x = 1")]
+    assert standalone.set_first_cell(notebook, "notebooks/99-demo.ipynb", root)
+    assert not standalone.set_first_cell(notebook, "notebooks/99-demo.ipynb", root)
+    assert [cell.cell_type for cell in notebook.cells] == ["code", "markdown", "code"]
+    fork_moved = tmp_path / "moved"
+    fork(fork_moved, url="https://github.com/someone/elsewhere")
+    assert standalone.set_first_cell(notebook, "notebooks/99-demo.ipynb", fork_moved)
+    assert len(notebook.cells) == 3 and "someone/elsewhere" in notebook.cells[0].source

@@ -92,7 +92,8 @@ def test_an_answer_moved_to_the_end_of_the_notebook_is_found():
 def test_without_headings_the_answer_is_what_lies_between_the_checks():
     notebook = answered({"q1": "class RequireMethods(type):\n    pass", "q2": "class EnforceFinal:\n    pass"})
     notebook.cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    notebook.cells.insert(3, nbformat.v4.new_code_cell("print('scratch work for q2')"))
+    after_q1 = next(index for index, cell in enumerate(notebook.cells) if cell.source == "q1.check()") + 1
+    notebook.cells.insert(after_q1, nbformat.v4.new_code_cell("print('scratch work for q2')"))
     found = answer_cells(notebook, "q2", ("EnforceFinal",), given_cells("metaclasses"))
     assert sources(found) == ["print('scratch work for q2')", "class EnforceFinal:\n    pass"]
     assert sources(answer_cells(notebook, "q1", ("RequireMethods",), given_cells("metaclasses"))) == [

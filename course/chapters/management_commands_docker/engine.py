@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from course import ROOT
+from course import HOME
 from course.errors import CourseError, SetupProblem
 from course.requires import missing, requires
 
@@ -27,7 +27,7 @@ HERE = Path(__file__).parent
 DOCKERFILE = HERE / "Dockerfile"
 REQUIREMENTS = HERE / "image-requirements.txt"
 COMPOSE = HERE / "compose.yaml"
-WHEELHOUSE = ROOT / ".wheelhouse"
+WHEELHOUSE = HOME / ".wheelhouse"
 """Where ``make setup`` downloads the wheels the image installs."""
 
 LABEL_KEY = "ninja.polyglot.chapter"
