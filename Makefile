@@ -86,9 +86,16 @@ system-packages:
 test-latest: setup
 	$(PY) -m course.canary
 
-## make linkcheck: check every external link of the book (needs the internet); see _build/linkcheck/output.txt
+## make linkcheck: check every link of the book (external ones need the internet) into _build/linkcheck/output.txt
+## (and .json), from the committed outputs as the published book shows them: no notebook runs again
 linkcheck: setup
-	$(VENV)/bin/jupyter-book build . --builder linkcheck
+	rm -rf _build/linkcheck && mkdir -p _build/linkcheck
+	sed -e 's/^  execute_notebooks: cache$$/  execute_notebooks: "off"/' -e 's|: book/_ext|: $(CURDIR)/book/_ext|' \
+	  _config.yml > _build/linkcheck/config.yml  # local extensions are found from the config file's folder
+	grep -q 'execute_notebooks: "off"' _build/linkcheck/config.yml
+	$(VENV)/bin/jupyter-book build . --config _build/linkcheck/config.yml --builder linkcheck \
+	  --path-output _build/linkcheck; status=$$?; \
+	  cp _build/linkcheck/_build/html/output.* _build/linkcheck/ 2>/dev/null; exit $$status
 
 ## make exercises: regenerate exercises/ from solutions/, and every notebook's first (set-up) cell
 exercises: setup
