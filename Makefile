@@ -84,7 +84,7 @@ system-packages:
 ## versions pyproject.toml and requirements.in allow, compared with the committed outputs; writes
 ## _build/canary/report.md (packages old → new, failed or changed cells with the claims they guard). Needs PyPI.
 test-latest: setup
-	$(PY) -m course.canary
+	$(PY) -m course.canary --compile='$(COMPILE)' --nbval='$(NBVAL)'
 
 ## make linkcheck: check every link of the book (external ones need the internet) into _build/linkcheck/output.txt
 ## (and .json), from the committed outputs as the published book shows them: no notebook runs again

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,6 @@ from course import ROOT, chapters
 
 FOLDER = ROOT / "_build" / "canary"
 NOTEBOOK_FOLDERS = ("notebooks", "solutions")
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", "--nbval-cell-timeout=300"]
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")  # colour codes; the JUnit XML writes ESC as "#x1B"
 
 
@@ -73,11 +73,15 @@ def moved(pinned: dict[str, str], latest: dict[str, str]) -> list[tuple[str, str
     ]
 
 
-def upgrade(folder: Path, uv: Path) -> Path:
-    """Compile the newest versions the sources allow (this needs PyPI) and return the compiled file."""
+def upgrade(folder: Path, compile_command: list[str]) -> Path:
+    """Compile the newest versions the sources allow (this needs PyPI) and return the compiled file.
+
+    ``compile_command`` is how ``make requirements`` compiles (the Makefile passes it), so the canary
+    resolves for the same Python; ``--upgrade`` then ignores today's pins.
+    """
     target = folder / "requirements-latest.txt"
-    command = [str(uv), "pip", "compile", "--quiet", "--upgrade", "--python-version", "3.11"]
-    subprocess.run([*command, "pyproject.toml", "requirements.in", "-o", str(target)], cwd=ROOT, check=True)
+    command = [*compile_command, "--upgrade", "pyproject.toml", "requirements.in", "-o", str(target)]
+    subprocess.run(command, cwd=ROOT, check=True)
     return target
 
 
@@ -93,9 +97,12 @@ def environment(folder: Path, uv: Path, requirements: Path) -> Path:
     return python
 
 
-def run_notebooks(python: Path, junit: Path, paths: list[str]) -> int:
-    """Run ``paths`` with nbval in the environment of ``python``; pytest's exit status."""
-    command = [str(python), "-m", "pytest", *NBVAL, "-q", f"--junitxml={junit}", *paths]
+def run_notebooks(python: Path, junit: Path, paths: list[str], nbval: list[str]) -> int:
+    """Run ``paths`` with nbval (its options as ``make test`` gives them) in the environment of ``python``.
+
+    Returns pytest's exit status.
+    """
+    command = [str(python), "-m", "pytest", *nbval, "-q", f"--junitxml={junit}", *paths]
     return subprocess.run(command, cwd=ROOT).returncode
 
 
@@ -202,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", default=list(NOTEBOOK_FOLDERS), help="notebooks or folders to run")
     parser.add_argument("--folder", type=Path, default=FOLDER, help="where the environment and report go")
     parser.add_argument("--reuse", action="store_true", help="reuse the environment of the last run")
+    parser.add_argument(
+        "--compile", required=True, help="the compile command of `make requirements` (from the Makefile)"
+    )
+    parser.add_argument("--nbval", required=True, help="the nbval options of `make test` (from the Makefile)")
     options = parser.parse_args(argv)
     folder: Path = options.folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
@@ -209,13 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     python = folder / "venv" / "bin" / "python"
     latest = folder / "requirements-latest.txt"
     if not (options.reuse and python.exists() and latest.exists()):
-        latest = upgrade(folder, uv)
+        latest = upgrade(folder, shlex.split(options.compile))
         python = environment(folder, uv, latest)
     packages = moved(read_pins(ROOT / "requirements.txt"), read_pins(latest))
     print(f"{len(packages)} packages differ from the pins; running the notebooks …", flush=True)
     junit = folder / "junit.xml"
     started = time.monotonic()
-    status = run_notebooks(python, junit, options.paths)
+    status = run_notebooks(python, junit, options.paths, shlex.split(options.nbval))
     seconds = time.monotonic() - started
     found = findings(junit) if junit.exists() else []
     ran = _notebooks(options.paths)

@@ -9,6 +9,7 @@ the command it was given to a log, which the tests read.
 import ast
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -170,8 +171,9 @@ def compile_requirements(output: str, folder: Path, sources: list[str] | None = 
     """
     target = folder / output
     shutil.copy(ROOT / output, target)
-    command = [str(UV), "pip", "compile", "--offline", "--quiet", "--python-version", "3.11"]
-    command += ["--custom-compile-command", "make requirements", *(sources or COMPILED[output]), "-o", str(target)]
+    uv, *options = shlex.split(makefile_compile_command())
+    assert uv == "$(UV)", f"the Makefile's COMPILE should start with $(UV), not {uv}"
+    command = [str(UV), *options, "--offline", *(sources or COMPILED[output]), "-o", str(target)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     if done.returncode != 0 and "network connectivity is disabled" in done.stderr.lower():
         message = f"uv's cache lacks a package: `make setup` fills it ({done.stderr.strip()})"
